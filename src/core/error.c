@@ -1,0 +1,68 @@
+/* Static descriptions of usm_err values. */
+#include <stdlib.h>
+#include <usm/common.h>
+
+/* The official SDK's SpaceIDDeprecatedError text, verbatim, because users and
+ * support articles search for it. */
+#define SPACE_ID_MESSAGE                                                                     \
+  "Using the space ID as a destination is no longer supported. Please refer to the "       \
+  "[migration guide](https://github.com/webex/webex-js-sdk/wiki/"                          \
+  "Migration-to-Unified-Space-Meetings) to migrate to use the meeting ID or SIP address."
+
+static const struct {
+  usm_err code;
+  const char *name;
+  const char *text;
+} errors[] = {
+  {USM_OK, "USM_OK", "success"},
+  {USM_ERR_INVALID_ARG, "USM_ERR_INVALID_ARG", "invalid argument"},
+  {USM_ERR_INVALID_HANDLE, "USM_ERR_INVALID_HANDLE", "invalid or destroyed handle"},
+  {USM_ERR_NO_MEMORY, "USM_ERR_NO_MEMORY", "out of memory"},
+  {USM_ERR_WRONG_STATE, "USM_ERR_WRONG_STATE", "operation not allowed in the current state"},
+  {USM_ERR_INTERNAL, "USM_ERR_INTERNAL", "internal error"},
+  {USM_ERR_LIMIT, "USM_ERR_LIMIT", "size or count limit exceeded"},
+  {USM_ERR_CANCELLED, "USM_ERR_CANCELLED", "operation cancelled"},
+  {USM_ERR_INVALID_DESTINATION, "USM_ERR_INVALID_DESTINATION",
+   "invalid destination: expected a meeting number, SIP URI, phone number, meeting link, "
+   "person ID or personal room"},
+  {USM_ERR_NETWORK, "USM_ERR_NETWORK", "network error"},
+  {USM_ERR_TLS, "USM_ERR_TLS", "TLS error (certificate not trusted or handshake failed)"},
+  {USM_ERR_TIMEOUT, "USM_ERR_TIMEOUT", "timed out"},
+  {USM_ERR_RESPONSE_TOO_LARGE, "USM_ERR_RESPONSE_TOO_LARGE", "server response too large"},
+  {USM_ERR_BAD_RESPONSE, "USM_ERR_BAD_RESPONSE", "malformed server response"},
+  {USM_ERR_INSECURE_URL, "USM_ERR_INSECURE_URL",
+   "insecure or unsupported URL (https required except on loopback)"},
+  {USM_ERR_BAD_REQUEST, "USM_ERR_BAD_REQUEST", "the server rejected the request as invalid"},
+  {USM_ERR_UNAUTHORIZED, "USM_ERR_UNAUTHORIZED", "access token missing, invalid or expired"},
+  {USM_ERR_FORBIDDEN, "USM_ERR_FORBIDDEN", "not allowed"},
+  {USM_ERR_NOT_FOUND, "USM_ERR_NOT_FOUND", "not found"},
+  {USM_ERR_CONFLICT, "USM_ERR_CONFLICT", "conflicts with the current state of the resource"},
+  {USM_ERR_GONE, "USM_ERR_GONE", "the resource no longer exists"},
+  {USM_ERR_LOCKED, "USM_ERR_LOCKED", "resource temporarily locked; try again later"},
+  {USM_ERR_RATE_LIMITED, "USM_ERR_RATE_LIMITED", "rate limited; try again later"},
+  {USM_ERR_HTTP, "USM_ERR_HTTP", "HTTP error"},
+  {USM_ERR_SERVER, "USM_ERR_SERVER", "server error"},
+  {USM_ERR_NO_LICENSE, "USM_ERR_NO_LICENSE",
+   "this user has no meetings license and cannot create meetings"},
+  {USM_ERR_SPACE_ID_DEPRECATED, "USM_ERR_SPACE_ID_DEPRECATED", SPACE_ID_MESSAGE},
+};
+
+static int find(usm_err err) {
+  for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
+    if (errors[i].code == err) return (int)i;
+  return -1;
+}
+
+const char *usm_strerror(usm_err err) {
+  int i = find(err);
+  return i < 0 ? "unknown error" : errors[i].text;
+}
+
+const char *usm_err_name(usm_err err) {
+  int i = find(err);
+  return i < 0 ? "USM_ERR_UNKNOWN" : errors[i].name;
+}
+
+unsigned usm_version(void) { return USM_VERSION_NUM; }
+const char *usm_version_string(void) { return USM_VERSION_STRING; }
+void usm_free(void *ptr) { free(ptr); }

@@ -1,0 +1,51 @@
+/* One REST call from start to the application's callback: shared by the
+ * meetings and invitees modules. */
+#ifndef USM_REST_CALL_H
+#define USM_REST_CALL_H
+
+#include <usm/rest.h>
+
+#include "core/strbuf.h"
+
+typedef enum usm__result_kind {
+  USM__RESULT_NONE,
+  USM__RESULT_MEETING,
+  USM__RESULT_MEETING_LIST,
+  USM__RESULT_INVITEE,
+  USM__RESULT_INVITEE_LIST
+} usm__result_kind;
+
+typedef union usm__result_cb {
+  usm_done_cb none;
+  usm_meeting_cb meeting;
+  usm_meeting_list_cb meeting_list;
+  usm_invitee_cb invitee;
+  usm_invitee_list_cb invitee_list;
+} usm__result_cb;
+
+typedef struct usm__rest_req {
+  const char *method;
+  const char *url;
+  const char *body;      /* JSON or NULL */
+  const char *password;  /* header, or NULL */
+  int idempotent;
+  int is_create;         /* 403 means "no license" */
+  usm__result_kind kind;
+  usm__result_cb cb;
+  void *user;
+} usm__rest_req;
+
+/* Validates nothing but the callback; starts the request. */
+usm_err usm__rest_send(usm_client *c, const usm__rest_req *req);
+
+/* "<api_url>/<collection>[/<escaped id>[/<suffix>]]" into @p url. */
+usm_err usm__rest_url(usm_client *c, usm_strbuf *url, const char *collection, const char *id,
+                      const char *suffix);
+
+/* An id or short text argument from the application: non-empty, bounded, no control bytes. */
+int usm__arg_ok(const char *s, size_t max);
+
+/* A page URL from an earlier result: same origin as the API, so the token stays home. */
+usm_err usm__page_url_ok(usm_client *c, const char *page_url);
+
+#endif
