@@ -116,6 +116,26 @@ usm_err usm__rest_send(usm_client *c, const usm__rest_req *req) {
   return e;
 }
 
+/* Valid UTF-8 text of at most max_chars code points; newlines and tabs allowed. */
+int usm__text_ok(const char *s, size_t max_chars) {
+  size_t chars = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; chars++) {
+    if (chars >= max_chars) return 0;
+    unsigned char b = *p;
+    int extra = b < 0x80 ? 0 : (b & 0xe0) == 0xc0 ? 1 : (b & 0xf0) == 0xe0 ? 2 : (b & 0xf8) == 0xf0 ? 3 : -1;
+    if (extra < 0 || (b < 0x20 && b != '\n' && b != '\t' && b != '\r') || b == 0x7f) return 0;
+    p++;
+    for (int i = 0; i < extra; i++, p++)
+      if ((*p & 0xc0) != 0x80) return 0;
+  }
+  return 1;
+}
+
+usm_err usm__arg_error(usm_client *c, const char *what) {
+  usm__set_error(c, "invalid argument: %s", what);
+  return USM_ERR_INVALID_ARG;
+}
+
 int usm__arg_ok(const char *s, size_t max) {
   if (!s || !s[0]) return 0;
   size_t n = strnlen(s, max + 1);
@@ -135,8 +155,9 @@ usm_err usm__rest_url(usm_client *c, usm_strbuf *url, const char *collection, co
 }
 
 usm_err usm__page_url_ok(usm_client *c, const char *page_url) {
-  if (!usm__arg_ok(page_url, 4096)) return USM_ERR_INVALID_ARG;
+  if (!usm__arg_ok(page_url, 4096)) return usm__arg_error(c, "page_url");
   usm_err e = usm__url_check(page_url);
-  if (e != USM_OK) return e;
-  return usm__url_same_origin(page_url, c->api_url) ? USM_OK : USM_ERR_INSECURE_URL;
+  if (e == USM_OK && !usm__url_same_origin(page_url, c->api_url)) e = USM_ERR_INSECURE_URL;
+  if (e != USM_OK) usm__set_error(c, "page_url must be an https URL on the API's own origin");
+  return e;
 }

@@ -42,6 +42,12 @@ usm_err usm__rest_send(usm_client *c, const usm__rest_req *req);
 usm_err usm__rest_url(usm_client *c, usm_strbuf *url, const char *collection, const char *id,
                       const char *suffix);
 
+/* Valid UTF-8 of at most max_chars code points; newlines and tabs allowed. */
+int usm__text_ok(const char *s, size_t max_chars);
+
+/* Record "invalid argument: <what>" as the client's last error; returns USM_ERR_INVALID_ARG. */
+usm_err usm__arg_error(usm_client *c, const char *what);
+
 /* An id or short text argument from the application: non-empty, bounded, no control bytes. */
 int usm__arg_ok(const char *s, size_t max);
 

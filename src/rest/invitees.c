@@ -10,15 +10,20 @@
 
 #define MAX_ID 256
 #define MAX_SHORT 1024
+#define MAX_NAME_CHARS 128
 
 usm_err usm_rest_invitees_add(usm_client *c, const char *meeting_id, const usm_invitee_params *inv,
                               int send_email, usm_invitee_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
-  if (!usm__arg_ok(meeting_id, MAX_ID) || !inv || !cb || !usm__arg_ok(inv->email, MAX_SHORT) ||
-      !strchr(inv->email, '@') || (inv->display_name && !usm__arg_ok(inv->display_name, MAX_SHORT)) ||
-      inv->co_host < -1 || inv->co_host > 1 || inv->panelist < -1 || inv->panelist > 1 ||
-      send_email < -1 || send_email > 1)
-    return USM_ERR_INVALID_ARG;
+  usm__clear_error(c);
+  if (!usm__arg_ok(meeting_id, MAX_ID)) return usm__arg_error(c, "meeting id");
+  if (!inv || !cb) return usm__arg_error(c, "invitee and callback are required");
+  if (!usm__arg_ok(inv->email, MAX_SHORT) || !strchr(inv->email, '@')) return usm__arg_error(c, "invitee email");
+  if (inv->display_name && !usm__text_ok(inv->display_name, MAX_NAME_CHARS))
+    return usm__arg_error(c, "display name (at most 128 characters)");
+  if (inv->co_host < -1 || inv->co_host > 1 || inv->panelist < -1 || inv->panelist > 1 || send_email < -1 ||
+      send_email > 1)
+    return usm__arg_error(c, "flags must be -1, 0 or 1");
   cJSON *o = cJSON_CreateObject();
   int ok = o && cJSON_AddStringToObject(o, "meetingId", meeting_id) &&
            cJSON_AddStringToObject(o, "email", inv->email);
@@ -45,8 +50,10 @@ usm_err usm_rest_invitees_add(usm_client *c, const char *meeting_id, const usm_i
 usm_err usm_rest_invitees_list(usm_client *c, const char *meeting_id, int max, const char *page_url,
                                usm_invitee_list_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
-  if (!cb || max < 0 || max > 100 || (!page_url && !usm__arg_ok(meeting_id, MAX_ID)))
-    return USM_ERR_INVALID_ARG;
+  usm__clear_error(c);
+  if (!cb) return usm__arg_error(c, "callback is required");
+  if (max < 0 || max > 100) return usm__arg_error(c, "max must be 1..100 (0: server default)");
+  if (!page_url && !usm__arg_ok(meeting_id, MAX_ID)) return usm__arg_error(c, "meeting id");
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
   usm_err e;
@@ -71,7 +78,9 @@ usm_err usm_rest_invitees_list(usm_client *c, const char *meeting_id, int max, c
 
 usm_err usm_rest_invitees_delete(usm_client *c, const char *invitee_id, usm_done_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
-  if (!usm__arg_ok(invitee_id, MAX_ID) || !cb) return USM_ERR_INVALID_ARG;
+  usm__clear_error(c);
+  if (!usm__arg_ok(invitee_id, MAX_ID)) return usm__arg_error(c, "invitee id");
+  if (!cb) return usm__arg_error(c, "callback is required");
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
   usm_err e = usm__rest_url(c, &url, "meetingInvitees", invitee_id, NULL);

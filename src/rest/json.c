@@ -44,7 +44,8 @@ void usm__rest_error_parse(const char *body, size_t len, usm__rest_error_info *o
     const char *d = usm__json_str(e, "description");
     if (!d || (msg && strcmp(d, msg) == 0)) continue;
     /* "message: first description; second description" */
-    const char *sep = b.len == 0 ? "" : (!added && msg ? ": " : "; ");
+    int punct = b.len && strchr(".:;!?", b.data[b.len - 1]);
+    const char *sep = b.len == 0 ? "" : !added && msg ? (punct ? " " : ": ") : "; ";
     added = 1;
     usm__strbuf_append(&b, sep, strlen(sep));
     usm__strbuf_append(&b, d, strlen(d));

@@ -31,21 +31,6 @@ void usm_meeting_list_params_init(usm_meeting_list_params *p) {
   p->current = -1;
 }
 
-/* Valid UTF-8 text of at most max_chars code points; newlines and tabs allowed. */
-static int text_ok(const char *s, size_t max_chars) {
-  size_t chars = 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p; chars++) {
-    if (chars >= max_chars) return 0;
-    unsigned char b = *p;
-    int extra = b < 0x80 ? 0 : (b & 0xe0) == 0xc0 ? 1 : (b & 0xf0) == 0xe0 ? 2 : (b & 0xf8) == 0xf0 ? 3 : -1;
-    if (extra < 0 || (b < 0x20 && b != '\n' && b != '\t' && b != '\r') || b == 0x7f) return 0;
-    p++;
-    for (int i = 0; i < extra; i++, p++)
-      if ((*p & 0xc0) != 0x80) return 0;
-  }
-  return 1;
-}
-
 typedef struct builder {
   usm_client *c;
   cJSON *o;
@@ -69,7 +54,7 @@ static void add_str(builder *b, const char *key, const char *v, size_t max) {
 
 static void add_text(builder *b, const char *key, const char *v, size_t max_chars) {
   if (!v || b->err) return;
-  if (!text_ok(v, max_chars)) {
+  if (!usm__text_ok(v, max_chars)) {
     fail(b, USM_ERR_INVALID_ARG, key);
     return;
   }
@@ -130,17 +115,19 @@ static void merge_extra(builder *b, const char *extra) {
     cJSON *item = cJSON_DetachItemViaPointer(x, x->child);
     char *key = item->string;
     cJSON_DeleteItemFromObjectCaseSensitive(b->o, key);
-    cJSON_AddItemToObject(b->o, key, item);
+    if (!cJSON_AddItemToObject(b->o, key, item)) {
+      cJSON_Delete(item);
+      fail(b, USM_ERR_NO_MEMORY, "out of memory");
+      break;
+    }
   }
   cJSON_Delete(x);
 }
 
 static usm_err meeting_body(usm_client *c, const usm_meeting_params *p, int create, char **out) {
   *out = NULL;
-  if (p->struct_size < sizeof(usm_meeting_params)) {
-    usm__set_error(c, "usm_meeting_params not initialised with usm_meeting_params_init()");
-    return USM_ERR_INVALID_ARG;
-  }
+  if (p->struct_size < sizeof(usm_meeting_params))
+    return usm__arg_error(c, "usm_meeting_params not initialised with usm_meeting_params_init()");
   if (!create && (p->adhoc != -1 || p->room_id || p->template_id || p->invitees || p->site_url ||
                   p->scheduled_type)) {
     usm__set_error(c, "adhoc, room_id, template_id, invitees, site_url and scheduled_type are "
@@ -210,7 +197,8 @@ static usm_err send_and_free(usm_client *c, usm__rest_req *req, usm_strbuf *url,
 
 usm_err usm_rest_meetings_create(usm_client *c, const usm_meeting_params *p, usm_meeting_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
-  if (!p || !cb) return USM_ERR_INVALID_ARG;
+  usm__clear_error(c);
+  if (!p || !cb) return usm__arg_error(c, "params and callback are required");
   char *body;
   usm_err e = meeting_body(c, p, 1, &body);
   if (e != USM_OK) return e;
@@ -229,8 +217,10 @@ usm_err usm_rest_meetings_create(usm_client *c, const usm_meeting_params *p, usm
 usm_err usm_rest_meetings_get(usm_client *c, const char *id, const char *password, usm_meeting_cb cb,
                               void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
-  if (!usm__arg_ok(id, MAX_ID) || !cb || (password && !usm__arg_ok(password, MAX_SHORT)))
-    return USM_ERR_INVALID_ARG;
+  usm__clear_error(c);
+  if (!usm__arg_ok(id, MAX_ID)) return usm__arg_error(c, "meeting id");
+  if (!cb) return usm__arg_error(c, "callback is required");
+  if (password && !usm__arg_ok(password, MAX_SHORT)) return usm__arg_error(c, "password");
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
   usm_err e = usm__rest_url(c, &url, "meetings", id, NULL);
@@ -244,7 +234,8 @@ usm_err usm_rest_meetings_get(usm_client *c, const char *id, const char *passwor
 }
 
 static usm_err list_url(usm_client *c, const usm_meeting_list_params *p, usm_strbuf *url) {
-  if (p->struct_size < sizeof(usm_meeting_list_params)) return USM_ERR_INVALID_ARG;
+  if (p->struct_size < sizeof(usm_meeting_list_params))
+    return usm__arg_error(c, "usm_meeting_list_params not initialised with usm_meeting_list_params_init()");
   if (p->page_url) {
     usm_err e = usm__page_url_ok(c, p->page_url);
     if (e != USM_OK) return e;
@@ -254,7 +245,8 @@ static usm_err list_url(usm_client *c, const usm_meeting_list_params *p, usm_str
     usm__set_error(c, "meeting_number, web_link and room_id are mutually exclusive");
     return USM_ERR_INVALID_ARG;
   }
-  if (p->max < 0 || p->max > 100 || p->current < -1 || p->current > 1) return USM_ERR_INVALID_ARG;
+  if (p->max < 0 || p->max > 100) return usm__arg_error(c, "max must be 1..100 (0: server default)");
+  if (p->current < -1 || p->current > 1) return usm__arg_error(c, "current must be -1, 0 or 1");
   const struct {
     const char *key, *value;
   } q[] = {
@@ -266,7 +258,7 @@ static usm_err list_url(usm_client *c, const usm_meeting_list_params *p, usm_str
   };
   usm_err e = usm__rest_url(c, url, "meetings", NULL, NULL);
   for (size_t i = 0; e == USM_OK && i < sizeof q / sizeof q[0]; i++) {
-    if (q[i].value && !usm__arg_ok(q[i].value, MAX_SHORT)) return USM_ERR_INVALID_ARG;
+    if (q[i].value && !usm__arg_ok(q[i].value, MAX_SHORT)) return usm__arg_error(c, q[i].key);
     if (usm__url_add_query(url, q[i].key, q[i].value) != 0) e = USM_ERR_NO_MEMORY;
   }
   char num[16];
@@ -282,7 +274,8 @@ static usm_err list_url(usm_client *c, const usm_meeting_list_params *p, usm_str
 usm_err usm_rest_meetings_list(usm_client *c, const usm_meeting_list_params *p, usm_meeting_list_cb cb,
                                void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
-  if (!p || !cb) return USM_ERR_INVALID_ARG;
+  usm__clear_error(c);
+  if (!p || !cb) return usm__arg_error(c, "params and callback are required");
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
   usm_err e = list_url(c, p, &url);
@@ -298,7 +291,9 @@ usm_err usm_rest_meetings_list(usm_client *c, const usm_meeting_list_params *p, 
 usm_err usm_rest_meetings_update(usm_client *c, const char *id, const usm_meeting_params *p,
                                  usm_meeting_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
-  if (!usm__arg_ok(id, MAX_ID) || !p || !cb) return USM_ERR_INVALID_ARG;
+  usm__clear_error(c);
+  if (!usm__arg_ok(id, MAX_ID)) return usm__arg_error(c, "meeting id");
+  if (!p || !cb) return usm__arg_error(c, "params and callback are required");
   char *body;
   usm_err e = meeting_body(c, p, 0, &body);
   if (e != USM_OK) return e;
@@ -316,7 +311,10 @@ usm_err usm_rest_meetings_update(usm_client *c, const char *id, const usm_meetin
 
 usm_err usm_rest_meetings_delete(usm_client *c, const char *id, int send_email, usm_done_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
-  if (!usm__arg_ok(id, MAX_ID) || !cb || send_email < -1 || send_email > 1) return USM_ERR_INVALID_ARG;
+  usm__clear_error(c);
+  if (!usm__arg_ok(id, MAX_ID)) return usm__arg_error(c, "meeting id");
+  if (!cb) return usm__arg_error(c, "callback is required");
+  if (send_email < -1 || send_email > 1) return usm__arg_error(c, "send_email must be -1, 0 or 1");
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
   usm_err e = usm__rest_url(c, &url, "meetings", id, NULL);
@@ -334,7 +332,10 @@ usm_err usm_rest_meetings_delete(usm_client *c, const char *id, int send_email, 
 
 usm_err usm_rest_meetings_end(usm_client *c, const char *id, const char *reason, usm_done_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
-  if (!usm__arg_ok(id, MAX_ID) || !cb || (reason && !text_ok(reason, MAX_SHORT))) return USM_ERR_INVALID_ARG;
+  usm__clear_error(c);
+  if (!usm__arg_ok(id, MAX_ID)) return usm__arg_error(c, "meeting id");
+  if (!cb) return usm__arg_error(c, "callback is required");
+  if (reason && !usm__text_ok(reason, MAX_SHORT)) return usm__arg_error(c, "reason");
   cJSON *o = cJSON_CreateObject();
   if (!o || (reason && !cJSON_AddStringToObject(o, "reason", reason))) {
     cJSON_Delete(o);

@@ -133,7 +133,7 @@ static void test_error_body(void) {
                      "\"trackingId\":\"19085D1FCFEE445DA358375500D25E44_1598154356721\"}";
   usm__rest_error_info info;
   usm__rest_error_parse(body, strlen(body), &info);
-  CHECK_STR(info.message, "The input parameters contain invalid items.: Password must be at least 8 "
+  CHECK_STR(info.message, "The input parameters contain invalid items. Password must be at least 8 "
                           "characters.; Title is too long.");
   CHECK_STR(info.tracking_id, "19085D1FCFEE445DA358375500D25E44_1598154356721");
   usm__rest_error_info_free(&info);
