@@ -60,6 +60,7 @@ USM_API void usm_client_options_init(usm_client_options *opts);
 
 /**
  * Create a client. URLs must be https://, or http:// to a loopback host.
+ * @param opts settings, from usm_client_options_init(); copied.
  * @param[out] out receives the handle; release with usm_client_destroy().
  * @return USM_OK; USM_ERR_INVALID_ARG (no token, bad URL, bad option),
  *         USM_ERR_INSECURE_URL, USM_ERR_NO_MEMORY, USM_ERR_INTERNAL.

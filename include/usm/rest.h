@@ -50,17 +50,17 @@ typedef struct usm_meeting_params {
   size_t struct_size;        /**< Set by usm_meeting_params_init(). */
   const char *title;         /**< At most 128 characters. */
   const char *agenda;        /**< At most 1300 characters. */
-  const char *password;
-  const char *start;
-  const char *end;
+  const char *password; /**< Meeting password; NULL: the server generates one. */
+  const char *start; /**< Start time (ISO 8601). */
+  const char *end; /**< End time (ISO 8601), after start; 10 min to 23 h 59 min later. */
   const char *timezone;      /**< IANA zone, e.g. "Europe/Berlin". */
   const char *recurrence;    /**< RFC 2445 RRULE. */
   const char *room_id;       /**< Space id: with adhoc=1 starts the space's instant (USM) meeting. */
   int adhoc;                 /**< -1: unset; 1: ad hoc meeting for room_id (create only). */
-  const char *template_id;
+  const char *template_id; /**< Meeting template id. */
   const char *scheduled_type; /**< "meeting", "webinar", "personalRoomMeeting". */
   const char *host_email;    /**< Admin scheduling on behalf of a user. */
-  const char *site_url;
+  const char *site_url; /**< Webex site to schedule on; NULL: the user's preferred site. */
   int enabled_join_before_host; /**< -1, 0, 1 */
   int join_before_host_minutes; /**< -1: unset; 0, 5, 10 or 15. */
   int enable_connect_audio_before_host; /**< -1, 0, 1 */
@@ -81,30 +81,30 @@ USM_API void usm_meeting_params_init(usm_meeting_params *p);
 
 /** A meeting as the API returns it (MeetingSeriesObject). */
 typedef struct usm_meeting {
-  const char *id;
-  const char *meeting_number;
-  const char *title;
-  const char *agenda;
-  const char *password;
-  const char *phone_and_video_system_password;
+  const char *id; /**< Meeting id (series, instance `_I_…` or occurrence `_<date>`). */
+  const char *meeting_number; /**< Meeting number, e.g. "123456789". */
+  const char *title; /**< Title. */
+  const char *agenda; /**< Agenda. */
+  const char *password; /**< Meeting password (host view). */
+  const char *phone_and_video_system_password; /**< 8-digit password for phones and video systems. */
   const char *meeting_type;  /**< "meetingSeries", "scheduledMeeting", "meeting". */
   const char *state;         /**< "active", "scheduled", "ready", "lobby", "inProgress", "ended", "missed", "expired". */
-  const char *timezone;
-  const char *start;
-  const char *end;
-  const char *recurrence;
-  const char *host_user_id;
-  const char *host_display_name;
-  const char *host_email;
-  const char *host_key;
-  const char *site_url;
-  const char *web_link;
-  const char *sip_address;
-  const char *dial_in_ip_address;
-  const char *room_id;
-  const char *meeting_series_id;
-  const char *scheduled_meeting_id;
-  const char *scheduled_type;
+  const char *timezone; /**< IANA time zone of start and end. */
+  const char *start; /**< Start time (ISO 8601). */
+  const char *end; /**< End time (ISO 8601). */
+  const char *recurrence; /**< RFC 2445 RRULE of a series. */
+  const char *host_user_id; /**< Host's person id (Hydra PEOPLE id). */
+  const char *host_display_name; /**< Host's display name. */
+  const char *host_email; /**< Host's email. */
+  const char *host_key; /**< 6-digit host key (claims the host role). */
+  const char *site_url; /**< Webex site, e.g. "example.webex.com". */
+  const char *web_link; /**< Join link; a meeting-link destination. */
+  const char *sip_address; /**< SIP address "<number>@<site>"; a SIP destination. */
+  const char *dial_in_ip_address; /**< IP address for video systems to dial. */
+  const char *room_id; /**< Space id of a space (ad hoc) meeting. */
+  const char *meeting_series_id; /**< Series id (update responses). */
+  const char *scheduled_meeting_id; /**< Scheduled occurrence id (update responses). */
+  const char *scheduled_type; /**< "meeting", "webinar" or "personalRoomMeeting". */
   int adhoc;                     /**< -1 when absent. */
   int enabled_join_before_host;  /**< -1 when absent. */
   int has_registration;          /**< -1 when absent. */
@@ -112,26 +112,26 @@ typedef struct usm_meeting {
 
 /** One page of meetings. */
 typedef struct usm_meeting_list {
-  const usm_meeting *items;
-  size_t count;
+  const usm_meeting *items; /**< The meetings of this page. */
+  size_t count; /**< Number of items. */
   /** The next page's URL from the Link header, or NULL on the last page. */
   const char *next_page;
 } usm_meeting_list;
 
 /** Filters for listing meetings. Initialise with usm_meeting_list_params_init(). */
 typedef struct usm_meeting_list_params {
-  size_t struct_size;
+  size_t struct_size; /**< Set by usm_meeting_list_params_init(). */
   const char *meeting_number; /**< Mutually exclusive with web_link and room_id. */
-  const char *web_link;
-  const char *room_id;
-  const char *meeting_series_id;
+  const char *web_link; /**< Find the meeting with this join link. */
+  const char *room_id; /**< Meetings of this space. */
+  const char *meeting_series_id; /**< Instances or occurrences of this series. */
   const char *meeting_type;   /**< "meetingSeries", "scheduledMeeting", "meeting". */
-  const char *state;
-  const char *scheduled_type;
+  const char *state; /**< "scheduled", "ready", "lobby", "inProgress", "ended", "missed", "expired". */
+  const char *scheduled_type; /**< "meeting", "webinar", "personalRoomMeeting". */
   const char *from;           /**< ISO 8601 */
-  const char *to;
-  const char *host_email;
-  const char *site_url;
+  const char *to; /**< ISO 8601 end of the time window. */
+  const char *host_email; /**< Admin: meetings of this host. */
+  const char *site_url; /**< Meetings on this site. */
   int current;                /**< -1: unset, 0/1 */
   int max;                    /**< Page size, 1..100; 0: server default. */
   /**
@@ -147,18 +147,18 @@ USM_API void usm_meeting_list_params_init(usm_meeting_list_params *p);
 
 /** An invitee as the API returns it. */
 typedef struct usm_invitee {
-  const char *id;
-  const char *email;
-  const char *display_name;
-  const char *meeting_id;
+  const char *id; /**< Invitee id "<meetingId>_<n>". */
+  const char *email; /**< Invitee's email. */
+  const char *display_name; /**< Display name. */
+  const char *meeting_id; /**< The meeting. */
   int co_host;   /**< -1 when absent. */
   int panelist;  /**< -1 when absent. */
 } usm_invitee;
 
 /** One page of invitees. */
 typedef struct usm_invitee_list {
-  const usm_invitee *items;
-  size_t count;
+  const usm_invitee *items; /**< The invitees of this page. */
+  size_t count; /**< Number of items. */
   const char *next_page; /**< Or NULL. */
 } usm_invitee_list;
 
