@@ -17,18 +17,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   cJSON *root = usm__json_parse(text, size);
   if (!root) return 0;
-  usm_meeting m;
+  usm_rest_meeting m;
   if (usm__parse_meeting(root, &m) == USM_OK && (!m.id || !m.id[0])) abort();
-  usm_invitee inv;
+  usm_rest_invitee inv;
   if (usm__parse_invitee(root, &inv) == USM_OK && (!inv.id || !inv.email)) abort();
-  usm_meeting *ms;
+  usm_rest_meeting *ms;
   size_t n;
   if (usm__parse_meeting_items(root, &ms, &n) == USM_OK) {
     for (size_t i = 0; i < n; i++)
       if (!ms[i].id) abort();
     free(ms);
   }
-  usm_invitee *is;
+  usm_rest_invitee *is;
   if (usm__parse_invitee_items(root, &is, &n) == USM_OK) {
     for (size_t i = 0; i < n; i++)
       if (!is[i].email) abort();

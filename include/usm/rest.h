@@ -34,20 +34,20 @@ typedef struct usm_rest_status {
 } usm_rest_status;
 
 /** An invitee for creation requests. */
-typedef struct usm_invitee_params {
+typedef struct usm_rest_invitee_params {
   const char *email;        /**< Required. */
   const char *display_name; /**< NULL: unset. */
   int co_host;              /**< -1: unset, 0/1. */
   int panelist;             /**< -1: unset, 0/1. */
-} usm_invitee_params;
+} usm_rest_invitee_params;
 
 /**
  * Fields for creating or replacing a meeting. Initialise with
- * usm_meeting_params_init(): NULL strings and -1 flags are not sent.
+ * usm_rest_meeting_params_init(): NULL strings and -1 flags are not sent.
  * Times are ISO 8601 strings ("2026-12-01T10:00:00Z").
  */
-typedef struct usm_meeting_params {
-  size_t struct_size;        /**< Set by usm_meeting_params_init(). */
+typedef struct usm_rest_meeting_params {
+  size_t struct_size;        /**< Set by usm_rest_meeting_params_init(). */
   const char *title;         /**< At most 128 characters. */
   const char *agenda;        /**< At most 1300 characters. */
   const char *password; /**< Meeting password; NULL: the server generates one. */
@@ -67,20 +67,20 @@ typedef struct usm_meeting_params {
   int exclude_password;      /**< -1, 0, 1 */
   int public_meeting;        /**< -1, 0, 1 */
   int send_email;            /**< -1, 0, 1 */
-  const usm_invitee_params *invitees; /**< Array of n_invitees, or NULL (create only). */
+  const usm_rest_invitee_params *invitees; /**< Array of n_invitees, or NULL (create only). */
   size_t n_invitees;         /**< At most 1000. */
   /**
    * A JSON object whose members are added to (and override) the request
    * body, for the many options not listed above; NULL: none.
    */
   const char *extra_json;
-} usm_meeting_params;
+} usm_rest_meeting_params;
 
 /** Fill @p p with "unset" values. */
-USM_API void usm_meeting_params_init(usm_meeting_params *p);
+USM_API void usm_rest_meeting_params_init(usm_rest_meeting_params *p);
 
 /** A meeting as the API returns it (MeetingSeriesObject). */
-typedef struct usm_meeting {
+typedef struct usm_rest_meeting {
   const char *id; /**< Meeting id (series, instance `_I_…` or occurrence `_<date>`). */
   const char *meeting_number; /**< Meeting number, e.g. "123456789". */
   const char *title; /**< Title. */
@@ -108,19 +108,19 @@ typedef struct usm_meeting {
   int adhoc;                     /**< -1 when absent. */
   int enabled_join_before_host;  /**< -1 when absent. */
   int has_registration;          /**< -1 when absent. */
-} usm_meeting;
+} usm_rest_meeting;
 
 /** One page of meetings. */
-typedef struct usm_meeting_list {
-  const usm_meeting *items; /**< The meetings of this page. */
+typedef struct usm_rest_meeting_list {
+  const usm_rest_meeting *items; /**< The meetings of this page. */
   size_t count; /**< Number of items. */
   /** The next page's URL from the Link header, or NULL on the last page. */
   const char *next_page;
-} usm_meeting_list;
+} usm_rest_meeting_list;
 
-/** Filters for listing meetings. Initialise with usm_meeting_list_params_init(). */
-typedef struct usm_meeting_list_params {
-  size_t struct_size; /**< Set by usm_meeting_list_params_init(). */
+/** Filters for listing meetings. Initialise with usm_rest_meeting_list_params_init(). */
+typedef struct usm_rest_meeting_list_params {
+  size_t struct_size; /**< Set by usm_rest_meeting_list_params_init(). */
   const char *meeting_number; /**< Mutually exclusive with web_link and room_id. */
   const char *web_link; /**< Find the meeting with this join link. */
   const char *room_id; /**< Meetings of this space. */
@@ -140,77 +140,77 @@ typedef struct usm_meeting_list_params {
    * never leaves for another host.
    */
   const char *page_url;
-} usm_meeting_list_params;
+} usm_rest_meeting_list_params;
 
 /** Fill @p p with "unset" values. */
-USM_API void usm_meeting_list_params_init(usm_meeting_list_params *p);
+USM_API void usm_rest_meeting_list_params_init(usm_rest_meeting_list_params *p);
 
 /** An invitee as the API returns it. */
-typedef struct usm_invitee {
+typedef struct usm_rest_invitee {
   const char *id; /**< Invitee id "<meetingId>_<n>". */
   const char *email; /**< Invitee's email. */
   const char *display_name; /**< Display name. */
   const char *meeting_id; /**< The meeting. */
   int co_host;   /**< -1 when absent. */
   int panelist;  /**< -1 when absent. */
-} usm_invitee;
+} usm_rest_invitee;
 
 /** One page of invitees. */
-typedef struct usm_invitee_list {
-  const usm_invitee *items; /**< The invitees of this page. */
+typedef struct usm_rest_invitee_list {
+  const usm_rest_invitee *items; /**< The invitees of this page. */
   size_t count; /**< Number of items. */
   const char *next_page; /**< Or NULL. */
-} usm_invitee_list;
+} usm_rest_invitee_list;
 
 /** Completion of an operation that returns one meeting; @p m is NULL on failure. */
-typedef void (*usm_meeting_cb)(usm_client *client, const usm_rest_status *status,
-                               const usm_meeting *m, void *user);
+typedef void (*usm_rest_meeting_cb)(usm_client *client, const usm_rest_status *status,
+                               const usm_rest_meeting *m, void *user);
 /** Completion of a meeting listing; @p list is NULL on failure. */
-typedef void (*usm_meeting_list_cb)(usm_client *client, const usm_rest_status *status,
-                                    const usm_meeting_list *list, void *user);
+typedef void (*usm_rest_meeting_list_cb)(usm_client *client, const usm_rest_status *status,
+                                    const usm_rest_meeting_list *list, void *user);
 /** Completion of an operation that returns one invitee; @p inv is NULL on failure. */
-typedef void (*usm_invitee_cb)(usm_client *client, const usm_rest_status *status,
-                               const usm_invitee *inv, void *user);
+typedef void (*usm_rest_invitee_cb)(usm_client *client, const usm_rest_status *status,
+                               const usm_rest_invitee *inv, void *user);
 /** Completion of an invitee listing; @p list is NULL on failure. */
-typedef void (*usm_invitee_list_cb)(usm_client *client, const usm_rest_status *status,
-                                    const usm_invitee_list *list, void *user);
+typedef void (*usm_rest_invitee_list_cb)(usm_client *client, const usm_rest_status *status,
+                                    const usm_rest_invitee_list *list, void *user);
 /** Completion of an operation with no result body. */
-typedef void (*usm_done_cb)(usm_client *client, const usm_rest_status *status, void *user);
+typedef void (*usm_rest_done_cb)(usm_client *client, const usm_rest_status *status, void *user);
 
 /**
  * POST /meetings. Without a license the server refuses: status err is
  * USM_ERR_NO_LICENSE. With room_id + adhoc=1 this is how USM starts the
  * instant meeting of a space (title, start, end may then be left unset).
  */
-USM_API usm_err usm_rest_meetings_create(usm_client *client, const usm_meeting_params *params,
-                                         usm_meeting_cb cb, void *user);
+USM_API usm_err usm_rest_meetings_create(usm_client *client, const usm_rest_meeting_params *params,
+                                         usm_rest_meeting_cb cb, void *user);
 /** GET /meetings/{id}. @p password may be NULL (sent as the "password" header). */
 USM_API usm_err usm_rest_meetings_get(usm_client *client, const char *meeting_id,
-                                      const char *password, usm_meeting_cb cb, void *user);
+                                      const char *password, usm_rest_meeting_cb cb, void *user);
 /** GET /meetings with filters, or the page params->page_url. */
-USM_API usm_err usm_rest_meetings_list(usm_client *client, const usm_meeting_list_params *params,
-                                       usm_meeting_list_cb cb, void *user);
+USM_API usm_err usm_rest_meetings_list(usm_client *client, const usm_rest_meeting_list_params *params,
+                                       usm_rest_meeting_list_cb cb, void *user);
 /** PUT /meetings/{id}: replaces the meeting (send title, start and end). */
 USM_API usm_err usm_rest_meetings_update(usm_client *client, const char *meeting_id,
-                                         const usm_meeting_params *params, usm_meeting_cb cb,
+                                         const usm_rest_meeting_params *params, usm_rest_meeting_cb cb,
                                          void *user);
 /** DELETE /meetings/{id}. @p send_email: -1 unset, 0/1. */
 USM_API usm_err usm_rest_meetings_delete(usm_client *client, const char *meeting_id,
-                                         int send_email, usm_done_cb cb, void *user);
+                                         int send_email, usm_rest_done_cb cb, void *user);
 /** POST /meetings/{id}/end: ends a running meeting for everyone. @p reason may be NULL. */
 USM_API usm_err usm_rest_meetings_end(usm_client *client, const char *meeting_id,
-                                      const char *reason, usm_done_cb cb, void *user);
+                                      const char *reason, usm_rest_done_cb cb, void *user);
 
 /** POST /meetingInvitees. */
 USM_API usm_err usm_rest_invitees_add(usm_client *client, const char *meeting_id,
-                                      const usm_invitee_params *invitee, int send_email,
-                                      usm_invitee_cb cb, void *user);
+                                      const usm_rest_invitee_params *invitee, int send_email,
+                                      usm_rest_invitee_cb cb, void *user);
 /** GET /meetingInvitees?meetingId=…  @p max: 0 server default, else 1..100; or fetch @p page_url. */
 USM_API usm_err usm_rest_invitees_list(usm_client *client, const char *meeting_id, int max,
-                                       const char *page_url, usm_invitee_list_cb cb, void *user);
+                                       const char *page_url, usm_rest_invitee_list_cb cb, void *user);
 /** DELETE /meetingInvitees/{id}. */
 USM_API usm_err usm_rest_invitees_delete(usm_client *client, const char *invitee_id,
-                                         usm_done_cb cb, void *user);
+                                         usm_rest_done_cb cb, void *user);
 
 #ifdef __cplusplus
 }

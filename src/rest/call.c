@@ -22,11 +22,11 @@ static void deliver(usm_client *c, op *o, usm_rest_status *st, const usm_http_re
   void *items = NULL;
   size_t count = 0;
   union {
-    usm_meeting meeting;
-    usm_invitee invitee;
+    usm_rest_meeting meeting;
+    usm_rest_invitee invitee;
   } one;
-  usm_meeting_list mlist = {0};
-  usm_invitee_list ilist = {0};
+  usm_rest_meeting_list mlist = {0};
+  usm_rest_invitee_list ilist = {0};
   const void *result = NULL;
 
   if (st->err == USM_OK && o->kind != USM__RESULT_NONE) {
@@ -42,14 +42,14 @@ static void deliver(usm_client *c, op *o, usm_rest_status *st, const usm_http_re
         result = &one.invitee;
         break;
       case USM__RESULT_MEETING_LIST:
-        if (e == USM_OK) e = usm__parse_meeting_items(root, (usm_meeting **)&items, &count);
+        if (e == USM_OK) e = usm__parse_meeting_items(root, (usm_rest_meeting **)&items, &count);
         mlist.items = items;
         mlist.count = count;
         mlist.next_page = r->link_next;
         result = &mlist;
         break;
       case USM__RESULT_INVITEE_LIST:
-        if (e == USM_OK) e = usm__parse_invitee_items(root, (usm_invitee **)&items, &count);
+        if (e == USM_OK) e = usm__parse_invitee_items(root, (usm_rest_invitee **)&items, &count);
         ilist.items = items;
         ilist.count = count;
         ilist.next_page = r->link_next;

@@ -16,11 +16,11 @@ typedef enum usm__result_kind {
 } usm__result_kind;
 
 typedef union usm__result_cb {
-  usm_done_cb none;
-  usm_meeting_cb meeting;
-  usm_meeting_list_cb meeting_list;
-  usm_invitee_cb invitee;
-  usm_invitee_list_cb invitee_list;
+  usm_rest_done_cb none;
+  usm_rest_meeting_cb meeting;
+  usm_rest_meeting_list_cb meeting_list;
+  usm_rest_invitee_cb invitee;
+  usm_rest_invitee_list_cb invitee_list;
 } usm__result_cb;
 
 typedef struct usm__rest_req {

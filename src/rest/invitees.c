@@ -12,8 +12,8 @@
 #define MAX_SHORT 1024
 #define MAX_NAME_CHARS 128
 
-usm_err usm_rest_invitees_add(usm_client *c, const char *meeting_id, const usm_invitee_params *inv,
-                              int send_email, usm_invitee_cb cb, void *user) {
+usm_err usm_rest_invitees_add(usm_client *c, const char *meeting_id, const usm_rest_invitee_params *inv,
+                              int send_email, usm_rest_invitee_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
   usm__clear_error(c);
   if (!usm__arg_ok(meeting_id, MAX_ID)) return usm__arg_error(c, "meeting id");
@@ -48,7 +48,7 @@ usm_err usm_rest_invitees_add(usm_client *c, const char *meeting_id, const usm_i
 }
 
 usm_err usm_rest_invitees_list(usm_client *c, const char *meeting_id, int max, const char *page_url,
-                               usm_invitee_list_cb cb, void *user) {
+                               usm_rest_invitee_list_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
   usm__clear_error(c);
   if (!cb) return usm__arg_error(c, "callback is required");
@@ -76,7 +76,7 @@ usm_err usm_rest_invitees_list(usm_client *c, const char *meeting_id, int max, c
   return e;
 }
 
-usm_err usm_rest_invitees_delete(usm_client *c, const char *invitee_id, usm_done_cb cb, void *user) {
+usm_err usm_rest_invitees_delete(usm_client *c, const char *invitee_id, usm_rest_done_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
   usm__clear_error(c);
   if (!usm__arg_ok(invitee_id, MAX_ID)) return usm__arg_error(c, "invitee id");

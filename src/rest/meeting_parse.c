@@ -5,7 +5,7 @@
 
 #include "rest/json.h"
 
-usm_err usm__parse_meeting(const cJSON *o, usm_meeting *m) {
+usm_err usm__parse_meeting(const cJSON *o, usm_rest_meeting *m) {
   memset(m, 0, sizeof *m);
   if (!cJSON_IsObject(o)) return USM_ERR_BAD_RESPONSE;
   m->id = usm__json_str(o, "id");
@@ -39,7 +39,7 @@ usm_err usm__parse_meeting(const cJSON *o, usm_meeting *m) {
   return USM_OK;
 }
 
-usm_err usm__parse_invitee(const cJSON *o, usm_invitee *inv) {
+usm_err usm__parse_invitee(const cJSON *o, usm_rest_invitee *inv) {
   memset(inv, 0, sizeof *inv);
   if (!cJSON_IsObject(o)) return USM_ERR_BAD_RESPONSE;
   inv->id = usm__json_str(o, "id");
@@ -82,10 +82,10 @@ static usm_err parse_items(const cJSON *root, size_t elem_size, usm_err (*parse)
 static usm_err parse_meeting_any(const cJSON *o, void *out) { return usm__parse_meeting(o, out); }
 static usm_err parse_invitee_any(const cJSON *o, void *out) { return usm__parse_invitee(o, out); }
 
-usm_err usm__parse_meeting_items(const cJSON *root, usm_meeting **items, size_t *count) {
-  return parse_items(root, sizeof(usm_meeting), parse_meeting_any, (void **)items, count);
+usm_err usm__parse_meeting_items(const cJSON *root, usm_rest_meeting **items, size_t *count) {
+  return parse_items(root, sizeof(usm_rest_meeting), parse_meeting_any, (void **)items, count);
 }
 
-usm_err usm__parse_invitee_items(const cJSON *root, usm_invitee **items, size_t *count) {
-  return parse_items(root, sizeof(usm_invitee), parse_invitee_any, (void **)items, count);
+usm_err usm__parse_invitee_items(const cJSON *root, usm_rest_invitee **items, size_t *count) {
+  return parse_items(root, sizeof(usm_rest_invitee), parse_invitee_any, (void **)items, count);
 }

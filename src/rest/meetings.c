@@ -16,7 +16,7 @@
 #define MAX_INVITEES 1000       /* OpenAPI: at most 1000 invitees */
 #define MAX_EXTRA_JSON (64 * 1024)
 
-void usm_meeting_params_init(usm_meeting_params *p) {
+void usm_rest_meeting_params_init(usm_rest_meeting_params *p) {
   if (!p) return;
   memset(p, 0, sizeof *p);
   p->struct_size = sizeof *p;
@@ -24,7 +24,7 @@ void usm_meeting_params_init(usm_meeting_params *p) {
   p->enable_connect_audio_before_host = p->exclude_password = p->public_meeting = p->send_email = -1;
 }
 
-void usm_meeting_list_params_init(usm_meeting_list_params *p) {
+void usm_rest_meeting_list_params_init(usm_rest_meeting_list_params *p) {
   if (!p) return;
   memset(p, 0, sizeof *p);
   p->struct_size = sizeof *p;
@@ -70,7 +70,7 @@ static void add_flag(builder *b, const char *key, int v) {
   if (!cJSON_AddBoolToObject(b->o, key, v)) fail(b, USM_ERR_NO_MEMORY, "out of memory");
 }
 
-static void add_invitees(builder *b, const usm_meeting_params *p) {
+static void add_invitees(builder *b, const usm_rest_meeting_params *p) {
   if (!p->invitees || p->n_invitees == 0 || b->err) return;
   if (p->n_invitees > MAX_INVITEES) {
     fail(b, USM_ERR_LIMIT, "more than 1000 invitees");
@@ -82,7 +82,7 @@ static void add_invitees(builder *b, const usm_meeting_params *p) {
     return;
   }
   for (size_t i = 0; i < p->n_invitees && !b->err; i++) {
-    const usm_invitee_params *in = &p->invitees[i];
+    const usm_rest_invitee_params *in = &p->invitees[i];
     if (!usm__arg_ok(in->email, MAX_SHORT) || !strchr(in->email, '@')) {
       fail(b, USM_ERR_INVALID_ARG, "invitee email");
       return;
@@ -124,10 +124,10 @@ static void merge_extra(builder *b, const char *extra) {
   cJSON_Delete(x);
 }
 
-static usm_err meeting_body(usm_client *c, const usm_meeting_params *p, int create, char **out) {
+static usm_err meeting_body(usm_client *c, const usm_rest_meeting_params *p, int create, char **out) {
   *out = NULL;
-  if (p->struct_size < sizeof(usm_meeting_params))
-    return usm__arg_error(c, "usm_meeting_params not initialised with usm_meeting_params_init()");
+  if (p->struct_size < sizeof(usm_rest_meeting_params))
+    return usm__arg_error(c, "usm_rest_meeting_params not initialised with usm_rest_meeting_params_init()");
   if (!create && (p->adhoc != -1 || p->room_id || p->template_id || p->invitees || p->site_url ||
                   p->scheduled_type)) {
     usm__set_error(c, "adhoc, room_id, template_id, invitees, site_url and scheduled_type are "
@@ -195,7 +195,7 @@ static usm_err send_and_free(usm_client *c, usm__rest_req *req, usm_strbuf *url,
   return e;
 }
 
-usm_err usm_rest_meetings_create(usm_client *c, const usm_meeting_params *p, usm_meeting_cb cb, void *user) {
+usm_err usm_rest_meetings_create(usm_client *c, const usm_rest_meeting_params *p, usm_rest_meeting_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
   usm__clear_error(c);
   if (!p || !cb) return usm__arg_error(c, "params and callback are required");
@@ -214,7 +214,7 @@ usm_err usm_rest_meetings_create(usm_client *c, const usm_meeting_params *p, usm
   return send_and_free(c, &req, &url, body);
 }
 
-usm_err usm_rest_meetings_get(usm_client *c, const char *id, const char *password, usm_meeting_cb cb,
+usm_err usm_rest_meetings_get(usm_client *c, const char *id, const char *password, usm_rest_meeting_cb cb,
                               void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
   usm__clear_error(c);
@@ -233,9 +233,9 @@ usm_err usm_rest_meetings_get(usm_client *c, const char *id, const char *passwor
   return send_and_free(c, &req, &url, NULL);
 }
 
-static usm_err list_url(usm_client *c, const usm_meeting_list_params *p, usm_strbuf *url) {
-  if (p->struct_size < sizeof(usm_meeting_list_params))
-    return usm__arg_error(c, "usm_meeting_list_params not initialised with usm_meeting_list_params_init()");
+static usm_err list_url(usm_client *c, const usm_rest_meeting_list_params *p, usm_strbuf *url) {
+  if (p->struct_size < sizeof(usm_rest_meeting_list_params))
+    return usm__arg_error(c, "usm_rest_meeting_list_params not initialised with usm_rest_meeting_list_params_init()");
   if (p->page_url) {
     usm_err e = usm__page_url_ok(c, p->page_url);
     if (e != USM_OK) return e;
@@ -271,7 +271,7 @@ static usm_err list_url(usm_client *c, const usm_meeting_list_params *p, usm_str
   return e;
 }
 
-usm_err usm_rest_meetings_list(usm_client *c, const usm_meeting_list_params *p, usm_meeting_list_cb cb,
+usm_err usm_rest_meetings_list(usm_client *c, const usm_rest_meeting_list_params *p, usm_rest_meeting_list_cb cb,
                                void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
   usm__clear_error(c);
@@ -288,8 +288,8 @@ usm_err usm_rest_meetings_list(usm_client *c, const usm_meeting_list_params *p, 
   return send_and_free(c, &req, &url, NULL);
 }
 
-usm_err usm_rest_meetings_update(usm_client *c, const char *id, const usm_meeting_params *p,
-                                 usm_meeting_cb cb, void *user) {
+usm_err usm_rest_meetings_update(usm_client *c, const char *id, const usm_rest_meeting_params *p,
+                                 usm_rest_meeting_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
   usm__clear_error(c);
   if (!usm__arg_ok(id, MAX_ID)) return usm__arg_error(c, "meeting id");
@@ -309,7 +309,7 @@ usm_err usm_rest_meetings_update(usm_client *c, const char *id, const usm_meetin
   return send_and_free(c, &req, &url, body);
 }
 
-usm_err usm_rest_meetings_delete(usm_client *c, const char *id, int send_email, usm_done_cb cb, void *user) {
+usm_err usm_rest_meetings_delete(usm_client *c, const char *id, int send_email, usm_rest_done_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
   usm__clear_error(c);
   if (!usm__arg_ok(id, MAX_ID)) return usm__arg_error(c, "meeting id");
@@ -330,7 +330,7 @@ usm_err usm_rest_meetings_delete(usm_client *c, const char *id, int send_email, 
   return send_and_free(c, &req, &url, NULL);
 }
 
-usm_err usm_rest_meetings_end(usm_client *c, const char *id, const char *reason, usm_done_cb cb, void *user) {
+usm_err usm_rest_meetings_end(usm_client *c, const char *id, const char *reason, usm_rest_done_cb cb, void *user) {
   if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
   usm__clear_error(c);
   if (!usm__arg_ok(id, MAX_ID)) return usm__arg_error(c, "meeting id");

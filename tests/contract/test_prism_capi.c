@@ -172,7 +172,7 @@ static void copy_status(outcome *o, const usm_rest_status *st, const void *resul
   if (st->err == USM_OK) CHECK_STR(st->message, "");
 }
 
-static void copy_meeting(outcome *o, const usm_meeting *m) {
+static void copy_meeting(outcome *o, const usm_rest_meeting *m) {
   COPY(o->id, m->id);
   COPY(o->number, m->meeting_number);
   COPY(o->title, m->title);
@@ -185,7 +185,7 @@ static void copy_meeting(outcome *o, const usm_meeting *m) {
   o->has_registration = m->has_registration;
 }
 
-static void copy_invitee(outcome *o, const usm_invitee *inv) {
+static void copy_invitee(outcome *o, const usm_rest_invitee *inv) {
   COPY(o->id, inv->id);
   COPY(o->email, inv->email);
   COPY(o->name, inv->display_name);
@@ -194,7 +194,7 @@ static void copy_invitee(outcome *o, const usm_invitee *inv) {
   o->panelist = inv->panelist;
 }
 
-static void on_meeting(usm_client *c, const usm_rest_status *st, const usm_meeting *m, void *user) {
+static void on_meeting(usm_client *c, const usm_rest_status *st, const usm_rest_meeting *m, void *user) {
   (void)c;
   outcome *o = user;
   copy_status(o, st, m);
@@ -202,7 +202,7 @@ static void on_meeting(usm_client *c, const usm_rest_status *st, const usm_meeti
   if (m) copy_meeting(o, m);
 }
 
-static void on_meeting_list(usm_client *c, const usm_rest_status *st, const usm_meeting_list *l,
+static void on_meeting_list(usm_client *c, const usm_rest_status *st, const usm_rest_meeting_list *l,
                             void *user) {
   (void)c;
   outcome *o = user;
@@ -217,7 +217,7 @@ static void on_meeting_list(usm_client *c, const usm_rest_status *st, const usm_
   }
 }
 
-static void on_invitee(usm_client *c, const usm_rest_status *st, const usm_invitee *inv, void *user) {
+static void on_invitee(usm_client *c, const usm_rest_status *st, const usm_rest_invitee *inv, void *user) {
   (void)c;
   outcome *o = user;
   copy_status(o, st, inv);
@@ -225,7 +225,7 @@ static void on_invitee(usm_client *c, const usm_rest_status *st, const usm_invit
   if (inv) copy_invitee(o, inv);
 }
 
-static void on_invitee_list(usm_client *c, const usm_rest_status *st, const usm_invitee_list *l,
+static void on_invitee_list(usm_client *c, const usm_rest_status *st, const usm_rest_invitee_list *l,
                             void *user) {
   (void)c;
   outcome *o = user;
@@ -282,12 +282,12 @@ static void finish(usm_client *c, usm_err started, outcome *o) {
 
 static void test_meetings(usm_client *c) {
   /* create: invitees and extra_json must be shaped as the spec wants */
-  usm_invitee_params inv[2] = {
+  usm_rest_invitee_params inv[2] = {
     {.email = "alice@example.com", .display_name = "Alice", .co_host = 1, .panelist = -1},
     {.email = "bob@example.com", .co_host = -1, .panelist = -1},
   };
-  usm_meeting_params p;
-  usm_meeting_params_init(&p);
+  usm_rest_meeting_params p;
+  usm_rest_meeting_params_init(&p);
   p.title = "Contract test";
   p.agenda = "Check the request shape";
   p.password = "BgJep@43";
@@ -326,8 +326,8 @@ static void test_meetings(usm_client *c) {
   CHECK_STR(o.tz, "UTC");
 
   /* list, with filters and a page size */
-  usm_meeting_list_params lp;
-  usm_meeting_list_params_init(&lp);
+  usm_rest_meeting_list_params lp;
+  usm_rest_meeting_list_params_init(&lp);
   lp.meeting_number = "123456789";
   lp.meeting_type = "scheduledMeeting";
   lp.state = "ready";
@@ -349,8 +349,8 @@ static void test_meetings(usm_client *c) {
   CHECK_INT(o.has_next, 0); /* Prism sends "Link: string": no next page */
 
   /* update (PUT replaces the meeting) */
-  usm_meeting_params up;
-  usm_meeting_params_init(&up);
+  usm_rest_meeting_params up;
+  usm_rest_meeting_params_init(&up);
   up.title = "Contract test, moved";
   up.agenda = "Moved";
   up.password = "BgJep@43";
@@ -383,7 +383,7 @@ static void test_meetings(usm_client *c) {
 }
 
 static void test_invitees(usm_client *c) {
-  usm_invitee_params inv = {.email = "alice@example.com", .display_name = "Alice", .co_host = 1,
+  usm_rest_invitee_params inv = {.email = "alice@example.com", .display_name = "Alice", .co_host = 1,
                             .panelist = 0};
   outcome o = {0};
   finish(c, usm_rest_invitees_add(c, SERIES_ID, &inv, 0, on_invitee, &o), &o);
@@ -454,8 +454,8 @@ static void test_forced_create(void) {
     {500, USM_ERR_SERVER, 0},       {502, USM_ERR_SERVER, 1},     {503, USM_ERR_SERVER, 1},
     {504, USM_ERR_SERVER, 1},
   };
-  usm_meeting_params p;
-  usm_meeting_params_init(&p);
+  usm_rest_meeting_params p;
+  usm_rest_meeting_params_init(&p);
   p.title = "Forced";
   p.start = "2030-01-01T10:00:00Z";
   p.end = "2030-01-01T11:00:00Z";
@@ -475,7 +475,7 @@ static void test_forced_create(void) {
   /* The spec's 409 for invitees has a body: its message and trackingId reach the caller. */
   usm_client *c = client_for("Prefer: code=409");
   if (!c) return;
-  usm_invitee_params inv = {.email = "alice@example.com", .co_host = -1, .panelist = -1};
+  usm_rest_invitee_params inv = {.email = "alice@example.com", .co_host = -1, .panelist = -1};
   outcome o = {0};
   finish(c, usm_rest_invitees_add(c, SERIES_ID, &inv, -1, on_invitee, &o), &o);
   CHECK_INT(o.err, USM_ERR_CONFLICT);
@@ -488,8 +488,8 @@ static void test_forced_create(void) {
 
 /* Negative control: a body the spec rejects gets Prism's 400, so validation is really on. */
 static void test_rejected_request(usm_client *c) {
-  usm_meeting_params p;
-  usm_meeting_params_init(&p);
+  usm_rest_meeting_params p;
+  usm_rest_meeting_params_init(&p);
   p.title = "T";
   p.start = "2030-01-01T10:00:00Z";
   p.end = "2030-01-01T11:00:00Z";

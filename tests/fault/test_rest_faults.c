@@ -33,7 +33,7 @@ static void copy_status(outcome *o, const usm_rest_status *st) {
   snprintf(o->tracking_id, sizeof o->tracking_id, "%s", st->tracking_id ? st->tracking_id : "");
 }
 
-static void on_meeting(usm_client *c, const usm_rest_status *st, const usm_meeting *m, void *user) {
+static void on_meeting(usm_client *c, const usm_rest_status *st, const usm_rest_meeting *m, void *user) {
   (void)c;
   outcome *o = user;
   copy_status(o, st);
@@ -41,7 +41,7 @@ static void on_meeting(usm_client *c, const usm_rest_status *st, const usm_meeti
   if (m) snprintf(o->first_id, sizeof o->first_id, "%s", m->id);
 }
 
-static void on_list(usm_client *c, const usm_rest_status *st, const usm_meeting_list *l, void *user) {
+static void on_list(usm_client *c, const usm_rest_status *st, const usm_rest_meeting_list *l, void *user) {
   (void)c;
   outcome *o = user;
   copy_status(o, st);
@@ -176,8 +176,8 @@ static void test_retries(void) {
   /* 500 on POST /meetings is not: it may have created the meeting */
   scripted_server *s = scripted_server_start(e500, 2);
   usm_client *c = client_for(s, NULL);
-  usm_meeting_params p;
-  usm_meeting_params_init(&p);
+  usm_rest_meeting_params p;
+  usm_rest_meeting_params_init(&p);
   p.title = "T";
   p.start = "2030-01-01T10:00:00Z";
   p.end = "2030-01-01T11:00:00Z";
@@ -247,9 +247,9 @@ static void test_license_and_shape(void) {
                       {SCRIPT_NORMAL, 200, NULL, MEETING_OK, 0}};
   scripted_server *s = scripted_server_start(st, 2);
   usm_client *c = client_for(s, NULL);
-  usm_invitee_params inv = {"bob@example.com", "Bob", 1, -1};
-  usm_meeting_params p;
-  usm_meeting_params_init(&p);
+  usm_rest_invitee_params inv = {"bob@example.com", "Bob", 1, -1};
+  usm_rest_meeting_params p;
+  usm_rest_meeting_params_init(&p);
   p.title = "Weekly";
   p.start = "2030-01-01T10:00:00Z";
   p.end = "2030-01-01T11:00:00Z";
@@ -307,8 +307,8 @@ static void test_pagination(void) {
   snprintf(hdr, sizeof hdr, "Link: <http://127.0.0.1:%d/v1/meetings?cursor=2&max=1>; rel=\"next\"\r\n",
            scripted_server_port(s));
   usm_client *c = client_for(s, NULL);
-  usm_meeting_list_params lp;
-  usm_meeting_list_params_init(&lp);
+  usm_rest_meeting_list_params lp;
+  usm_rest_meeting_list_params_init(&lp);
   lp.max = 1;
   lp.state = "scheduled";
   outcome o = {0};
@@ -321,8 +321,8 @@ static void test_pagination(void) {
   const script_request *rq = scripted_server_request(s, 0);
   if (rq) CHECK_STR(rq->path, "/v1/meetings?state=scheduled&max=1");
 
-  usm_meeting_list_params next;
-  usm_meeting_list_params_init(&next);
+  usm_rest_meeting_list_params next;
+  usm_rest_meeting_list_params_init(&next);
   char page[1024];
   snprintf(page, sizeof page, "%s", o.next_page);
   next.page_url = page;
@@ -348,7 +348,7 @@ static void test_pagination(void) {
 }
 
 static int destroy_cb_calls;
-static void destroy_inside(usm_client *c, const usm_rest_status *st, const usm_meeting *m, void *user) {
+static void destroy_inside(usm_client *c, const usm_rest_status *st, const usm_rest_meeting *m, void *user) {
   (void)st;
   (void)m;
   (void)user;
@@ -356,7 +356,7 @@ static void destroy_inside(usm_client *c, const usm_rest_status *st, const usm_m
   usm_client_destroy(c); /* deferred until the callback returns */
 }
 
-static void never(usm_client *c, const usm_rest_status *st, const usm_meeting *m, void *user) {
+static void never(usm_client *c, const usm_rest_status *st, const usm_rest_meeting *m, void *user) {
   (void)c;
   (void)st;
   (void)m;
@@ -364,11 +364,11 @@ static void never(usm_client *c, const usm_rest_status *st, const usm_meeting *m
   CHECK(!"callback after destroy");
 }
 
-static void never_inv(usm_client *c, const usm_rest_status *st, const usm_invitee *i, void *user) {
+static void never_inv(usm_client *c, const usm_rest_status *st, const usm_rest_invitee *i, void *user) {
   never(c, st, NULL, user);
   (void)i;
 }
-static void never_inv_list(usm_client *c, const usm_rest_status *st, const usm_invitee_list *l, void *user) {
+static void never_inv_list(usm_client *c, const usm_rest_status *st, const usm_rest_invitee_list *l, void *user) {
   never(c, st, NULL, user);
   (void)l;
 }
@@ -400,8 +400,8 @@ static void test_lifecycle(void) {
   /* synchronous errors: the callback never fires */
   s = scripted_server_start(NULL, 0);
   c = client_for(s, NULL);
-  usm_meeting_params p;
-  usm_meeting_params_init(&p);
+  usm_rest_meeting_params p;
+  usm_rest_meeting_params_init(&p);
   CHECK_INT(usm_rest_meetings_create(c, &p, never, NULL), USM_ERR_INVALID_ARG); /* no title/start/end */
   CHECK(strstr(usm_client_last_error(c), "required") != NULL);
   p.adhoc = 1;
@@ -415,22 +415,22 @@ static void test_lifecycle(void) {
   p.join_before_host_minutes = -1;
   p.send_email = 2;
   CHECK_INT(usm_rest_meetings_create(c, &p, never, NULL), USM_ERR_INVALID_ARG);
-  usm_meeting_params up;
-  usm_meeting_params_init(&up);
+  usm_rest_meeting_params up;
+  usm_rest_meeting_params_init(&up);
   up.room_id = "r";
   CHECK_INT(usm_rest_meetings_update(c, "id", &up, never, NULL), USM_ERR_INVALID_ARG); /* creation-only */
   char longtitle[200];
   memset(longtitle, 'x', sizeof longtitle - 1);
   longtitle[sizeof longtitle - 1] = '\0';
-  usm_meeting_params_init(&up);
+  usm_rest_meeting_params_init(&up);
   up.title = longtitle;
   CHECK_INT(usm_rest_meetings_update(c, "id", &up, never, NULL), USM_ERR_INVALID_ARG);
   CHECK_INT(usm_rest_meetings_get(c, "", NULL, never, NULL), USM_ERR_INVALID_ARG);
   CHECK_INT(usm_rest_meetings_get(c, "a\nb", NULL, never, NULL), USM_ERR_INVALID_ARG);
   CHECK_INT(usm_rest_meetings_get(c, "id", NULL, NULL, NULL), USM_ERR_INVALID_ARG);
   CHECK_INT(usm_rest_meetings_get(NULL, "id", NULL, never, NULL), USM_ERR_INVALID_HANDLE);
-  CHECK_INT(usm_rest_meetings_delete(c, "id", 5, (usm_done_cb)NULL, NULL), USM_ERR_INVALID_ARG);
-  usm_invitee_params bad = {"not-an-email", NULL, -1, -1};
+  CHECK_INT(usm_rest_meetings_delete(c, "id", 5, (usm_rest_done_cb)NULL, NULL), USM_ERR_INVALID_ARG);
+  usm_rest_invitee_params bad = {"not-an-email", NULL, -1, -1};
   CHECK_INT(usm_rest_invitees_add(c, "m", &bad, -1, never_inv, NULL), USM_ERR_INVALID_ARG);
   CHECK_INT(usm_rest_invitees_list(c, NULL, 0, NULL, never_inv_list, NULL), USM_ERR_INVALID_ARG);
   CHECK_INT(usm_rest_invitees_list(c, "m", 101, NULL, never_inv_list, NULL), USM_ERR_INVALID_ARG);

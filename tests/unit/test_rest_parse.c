@@ -19,7 +19,7 @@ static const char *meeting_json =
 
 static void test_meeting(void) {
   cJSON *root = usm__json_parse(meeting_json, strlen(meeting_json));
-  usm_meeting m;
+  usm_rest_meeting m;
   CHECK_INT(usm__parse_meeting(root, &m), USM_OK);
   CHECK_STR(m.id, "870f51ff287b41be84648412901e0402");
   CHECK_STR(m.meeting_number, "123456789");
@@ -62,7 +62,7 @@ static void test_meeting(void) {
 static void test_lists(void) {
   const char *list = "{\"items\":[{\"id\":\"a\",\"title\":\"A\"},{\"id\":\"b\",\"title\":\"B\"}]}";
   cJSON *root = usm__json_parse(list, strlen(list));
-  usm_meeting *items;
+  usm_rest_meeting *items;
   size_t n;
   CHECK_INT(usm__parse_meeting_items(root, &items, &n), USM_OK);
   CHECK_INT(n, 2);
@@ -89,7 +89,7 @@ static void test_lists(void) {
   const char *inv = "{\"items\":[{\"id\":\"870f_1\",\"email\":\"a@example.com\",\"displayName\":\"A\","
                     "\"coHost\":true,\"meetingId\":\"870f\",\"panelist\":false}]}";
   root = usm__json_parse(inv, strlen(inv));
-  usm_invitee *invs;
+  usm_rest_invitee *invs;
   CHECK_INT(usm__parse_invitee_items(root, &invs, &n), USM_OK);
   CHECK_INT(n, 1);
   CHECK_STR(invs[0].email, "a@example.com");

@@ -23,7 +23,7 @@ static const cli_flag list_flags[] = {{"max", 0, 1, F_MAX}, {NULL, 0, 0, 0}};
 static const char delete_usage[] = "usm invitees delete INVITEE_ID";
 static const cli_flag no_flags[] = {{NULL, 0, 0, 0}};
 
-static void on_invitee(usm_client *client, const usm_rest_status *st, const usm_invitee *inv, void *user) {
+static void on_invitee(usm_client *client, const usm_rest_status *st, const usm_rest_invitee *inv, void *user) {
   (void)client;
   cli_session *s = user;
   if (st->err != USM_OK || !inv) {
@@ -37,7 +37,7 @@ static void on_invitee(usm_client *client, const usm_rest_status *st, const usm_
   cli_session_succeeded(s);
 }
 
-static void on_list(usm_client *client, const usm_rest_status *st, const usm_invitee_list *list,
+static void on_list(usm_client *client, const usm_rest_status *st, const usm_rest_invitee_list *list,
                     void *user) {
   (void)client;
   cli_session *s = user;
@@ -62,7 +62,7 @@ static int run_add(int argc, char **argv, cli_globals *g) {
   if (v && send_email < 0) {
     rc = cli_usage_error(add_usage, "--send-email needs yes or no");
   } else {
-    usm_invitee_params inv = {
+    usm_rest_invitee_params inv = {
       .email = a.pos[1],
       .display_name = cli_arg(&a, F_NAME),
       .co_host = cli_arg(&a, F_COHOST) ? 1 : -1,

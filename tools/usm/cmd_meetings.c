@@ -44,7 +44,7 @@ enum {
 /* ---- results ------------------------------------------------------------ */
 
 /* Completion of create, get and update: @p user is the session. */
-static void on_meeting(usm_client *client, const usm_rest_status *st, const usm_meeting *m, void *user) {
+static void on_meeting(usm_client *client, const usm_rest_status *st, const usm_rest_meeting *m, void *user) {
   (void)client;
   cli_session *s = user;
   if (st->err != USM_OK || !m) {
@@ -72,8 +72,8 @@ static const cli_flag create_flags[] = {
 };
 
 static int create_with(const cli_args *a, cli_globals *g) {
-  usm_meeting_params p;
-  usm_meeting_params_init(&p);
+  usm_rest_meeting_params p;
+  usm_rest_meeting_params_init(&p);
   p.title = cli_arg(a, F_TITLE);
   p.start = cli_arg(a, F_START);
   p.end = cli_arg(a, F_END);
@@ -89,7 +89,7 @@ static int create_with(const cli_args *a, cli_globals *g) {
     return cli_usage_error(create_usage, "--title, --start and --end are required");
 
   size_t n = cli_arg_count(a, F_INVITEE);
-  usm_invitee_params *inv = n ? calloc(n, sizeof *inv) : NULL;
+  usm_rest_invitee_params *inv = n ? calloc(n, sizeof *inv) : NULL;
   if (n && !inv) {
     cli_print_error(g->json, USM_ERR_NO_MEMORY, NULL, NULL, 0, 0);
     return CLI_EXIT_ERROR;
@@ -164,7 +164,7 @@ typedef struct list_ctx {
   int pages;
 } list_ctx;
 
-static void on_list(usm_client *client, const usm_rest_status *st, const usm_meeting_list *list,
+static void on_list(usm_client *client, const usm_rest_status *st, const usm_rest_meeting_list *list,
                     void *user) {
   list_ctx *x = user;
   if (st->err != USM_OK || !list) {
@@ -179,8 +179,8 @@ static void on_list(usm_client *client, const usm_rest_status *st, const usm_mee
   x->pages++;
   if (x->all && list->next_page && x->pages < MAX_PAGES) {
     /* next_page is only valid during this callback; the call copies it. */
-    usm_meeting_list_params p;
-    usm_meeting_list_params_init(&p);
+    usm_rest_meeting_list_params p;
+    usm_rest_meeting_list_params_init(&p);
     p.page_url = list->next_page;
     cli_session_started(&x->s, usm_rest_meetings_list(client, &p, on_list, x));
     return;
@@ -190,8 +190,8 @@ static void on_list(usm_client *client, const usm_rest_status *st, const usm_mee
 }
 
 static int list_with(const cli_args *a, cli_globals *g) {
-  usm_meeting_list_params p;
-  usm_meeting_list_params_init(&p);
+  usm_rest_meeting_list_params p;
+  usm_rest_meeting_list_params_init(&p);
   p.meeting_number = cli_arg(a, F_MEETING_NUMBER);
   p.web_link = cli_arg(a, F_WEB_LINK);
   p.room_id = cli_arg(a, F_ROOM_ID);
@@ -244,14 +244,14 @@ static const char *pick(const cli_args *a, int id, const char *current) {
 }
 
 /* PUT replaces the meeting, so the GET result supplies every field not overridden. */
-static void on_current(usm_client *client, const usm_rest_status *st, const usm_meeting *m, void *user) {
+static void on_current(usm_client *client, const usm_rest_status *st, const usm_rest_meeting *m, void *user) {
   update_ctx *x = user;
   if (st->err != USM_OK || !m) {
     cli_session_fail(&x->s, st);
     return;
   }
-  usm_meeting_params p;
-  usm_meeting_params_init(&p);
+  usm_rest_meeting_params p;
+  usm_rest_meeting_params_init(&p);
   p.title = pick(x->a, F_TITLE, m->title);
   p.start = pick(x->a, F_START, m->start);
   p.end = pick(x->a, F_END, m->end);

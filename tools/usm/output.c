@@ -51,7 +51,7 @@ void cli_print_body(const char *body) {
 
 void cli_print_ok_json(void) { puts("{\"ok\":true}"); }
 
-void cli_print_meeting(const usm_meeting *m) {
+void cli_print_meeting(const usm_rest_meeting *m) {
   kv("id:", m->id);
   kv("meetingNumber:", m->meeting_number);
   kv("title:", m->title);
@@ -69,7 +69,7 @@ void cli_print_meeting(const usm_meeting *m) {
   kv("meetingSeriesId:", m->meeting_series_id);
 }
 
-void cli_print_invitee(const usm_invitee *inv) {
+void cli_print_invitee(const usm_rest_invitee *inv) {
   kv("id:", inv->id);
   kv("email:", inv->email);
   kv("displayName:", inv->display_name);
@@ -85,7 +85,7 @@ static void cell(const char *s, int width) {
   putchar(' ');
 }
 
-void cli_print_meeting_row(const usm_meeting *m) {
+void cli_print_meeting_row(const usm_rest_meeting *m) {
   cell(m->id, 53); /* a series id plus "_I_" and 18 digits */
   cell(m->meeting_number, 12);
   cell(m->state, 10);
@@ -94,7 +94,7 @@ void cli_print_meeting_row(const usm_meeting *m) {
   putchar('\n');
 }
 
-void cli_print_invitee_row(const usm_invitee *inv) {
+void cli_print_invitee_row(const usm_rest_invitee *inv) {
   cell(inv->id, 44);
   cell(inv->email, 32);
   cell(inv->display_name, 24);

@@ -14,11 +14,11 @@ void cli_print_body(const char *body);
 void cli_print_ok_json(void);
 
 /* Aligned "key: value" lines; absent fields are skipped. */
-void cli_print_meeting(const usm_meeting *m);
-void cli_print_invitee(const usm_invitee *inv);
+void cli_print_meeting(const usm_rest_meeting *m);
+void cli_print_invitee(const usm_rest_invitee *inv);
 /* One table line per list item. */
-void cli_print_meeting_row(const usm_meeting *m);
-void cli_print_invitee_row(const usm_invitee *inv);
+void cli_print_meeting_row(const usm_rest_meeting *m);
+void cli_print_invitee_row(const usm_rest_invitee *inv);
 
 /*
  * Report a failure: "error <code> (<NAME>): <message> [trackingId <id>]

@@ -29,7 +29,7 @@ void cli_session_fail(cli_session *s, const usm_rest_status *st);
 /* From the last callback of a successful command. */
 void cli_session_succeeded(cli_session *s);
 
-/* usm_done_cb for operations without a result body; @p user is the session.
+/* usm_rest_done_cb for operations without a result body; @p user is the session.
  * Prints {"ok":true} with --json, else done_text. */
 void cli_session_on_done(usm_client *client, const usm_rest_status *st, void *user);
 
