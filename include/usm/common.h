@@ -55,7 +55,17 @@ typedef enum usm_err {
   USM_ERR_RATE_LIMITED = 429,     /**< HTTP 429: rate limited, and still so after the allowed retries. */
   USM_ERR_HTTP = 499,             /**< Any other HTTP 4xx status. */
   USM_ERR_SERVER = 500,           /**< HTTP 5xx, still failing after the allowed retries. */
+  USM_ERR_PASSWORD_REQUIRED = 300, /**< The meeting needs a password (or it was wrong) (official PasswordError). */
+  USM_ERR_CAPTCHA_REQUIRED = 301, /**< Too many wrong passwords: a captcha must be solved (official CaptchaError). */
+  USM_ERR_MEETING_LOCKED = 302,   /**< Locked, or a PIN / moderator flag is needed to join (official IntentToJoinError). */
+  USM_ERR_NOT_HOST = 303,         /**< Only the host may do this. */
+  USM_ERR_POLICY = 304,           /**< The site's policy forbids this user to join (official PermissionError). */
+  USM_ERR_NO_MEETING_INFO = 305,  /**< No meeting matches the destination (official NoMeetingInfoError). */
+  USM_ERR_JOIN_FAILED = 306,      /**< The cloud refused the join (official JoinMeetingError). */
   USM_ERR_NO_LICENSE = 1403,      /**< HTTP 403 on meeting creation: the user has no meetings license. */
+  USM_ERR_MEETING_NOT_ACTIVE = 30101, /**< The meeting ended or is not active (official 30101). */
+  USM_ERR_NOT_JOINED = 30102,     /**< The user is not in the meeting (official 30102). */
+  USM_ERR_IN_LOBBY = 30104,       /**< The user is still in the lobby (official 30104). */
   USM_ERR_SPACE_ID_DEPRECATED = 30105 /**< A space (room) id or conversation URL was given as destination (official code 30105). */
 } usm_err;
 
