@@ -29,7 +29,11 @@ typedef void (*usm_log_cb)(void *user, usm_log_level level, const char *msg);
 
 /** Default discovery (U2C) URL of the real Webex cloud. */
 #define USM_DEFAULT_DISCOVERY_URL "https://u2c.wbx2.com/u2c/api/v1"
-/** Default base URL of the public Webex REST API. */
+/**
+ * Base URL of the public Webex REST API in the real cloud. Not applied by
+ * default any more: with api_url NULL the client uses the "hydra" URL of its
+ * service catalog (which in the real cloud is this API).
+ */
 #define USM_DEFAULT_API_URL "https://webexapis.com/v1"
 
 /**
@@ -41,7 +45,7 @@ typedef struct usm_client_options {
   size_t struct_size;        /**< Set by usm_client_options_init(); lets the struct grow. */
   const char *access_token;  /**< Bearer token (required). Never logged. */
   const char *discovery_url; /**< Service discovery base; NULL: USM_DEFAULT_DISCOVERY_URL. */
-  const char *api_url;       /**< Public REST API base; NULL: USM_DEFAULT_API_URL. */
+  const char *api_url;       /**< Public REST API base; NULL: the "hydra" URL from service discovery (docs/client.md). */
   const char *ca_file;       /**< PEM bundle to trust instead of the system store; NULL: system store. */
   const char *user_agent;    /**< NULL: "libusm/VERSION". */
   long connect_timeout_ms;   /**< Default 10000. */

@@ -80,20 +80,36 @@ typedef enum usm_event_type {
   USM_EVENT_LOCK = 5          /**< The meeting was locked or unlocked; see event.locked. */
 } usm_event_type;
 
+/** What a USM_EVENT_ROSTER reports. Append-only. */
+typedef enum usm_roster_change {
+  USM_ROSTER_NONE = 0,    /**< Not a roster event. */
+  USM_ROSTER_JOINED = 1,  /**< Entered the roster: joined, or entered the lobby. */
+  USM_ROSTER_LEFT = 2,    /**< Left the roster (the participant shown is the last known entry). */
+  USM_ROSTER_CHANGED = 3  /**< Still there, something changed (admitted, muted, host role, name). */
+} usm_roster_change;
+
 /** One event; valid during the callback only. */
 typedef struct usm_event {
   usm_event_type type;                 /**< What happened. */
   usm_meeting_state state;             /**< Current state (every event). */
-  const usm_participant *participant;  /**< ROSTER, HOST: who; else NULL. */
+  const usm_participant *participant;  /**< ROSTER: who; HOST: the new host, NULL when none; else NULL. */
   int locked;                          /**< LOCK: 1 locked, 0 unlocked. */
+  usm_roster_change change;            /**< ROSTER: joined, left or changed; else USM_ROSTER_NONE. */
 } usm_event;
 
-/** Called on the loop thread for every change of the meeting. */
+/**
+ * Called on the loop thread for every change of the meeting that the
+ * application did not make synchronously: the call that starts a join moves
+ * the state to JOINING without an event; everything after it is reported.
+ */
 typedef void (*usm_event_cb)(usm_meeting *m, const usm_event *ev, void *user);
 
 /**
  * Completion of an asynchronous meeting operation.
- * @param err USM_OK or why it failed; @param message detail ("" on success).
+ * @param m the meeting.
+ * @param err USM_OK or why it failed.
+ * @param message detail ("" on success); also in usm_meeting_last_error().
+ * @param user the pointer given with the call.
  */
 typedef void (*usm_meeting_done_cb)(usm_meeting *m, usm_err err, const char *message, void *user);
 
@@ -102,11 +118,18 @@ typedef void (*usm_meeting_done_cb)(usm_meeting *m, usm_err err, const char *mes
  * The destination is parsed first (usm_destination_parse): a space ID fails
  * here with USM_ERR_SPACE_ID_DEPRECATED. Person IDs are resolved to the
  * person's address through the people API.
+ * The client registers its device (once per client) and discovers the
+ * cloud's services first when it has not yet.
+ * @param client the client; the meeting lives on its loop.
+ * @param destination what the user typed (see docs/destinations.md).
+ * @param type USM_DEST_AUTO to detect, or the kind asserted.
  * @param cb completes when the info is known: USM_OK (state READY),
  *   USM_ERR_PASSWORD_REQUIRED or USM_ERR_CAPTCHA_REQUIRED (state LOCKED_OUT:
- *   call usm_meeting_set_password), or another error (state FAILED).
+ *   call usm_meeting_set_password), or another error (state FAILED), e.g.
+ *   USM_ERR_NO_MEETING_INFO, USM_ERR_POLICY. May be NULL.
+ * @param user passed to @p cb.
  * @param[out] out the new handle, also on asynchronous failure; NULL on a
- *   synchronous error.
+ *   synchronous error (detail in usm_client_last_error()).
  */
 USM_API usm_err usm_meetings_create(usm_client *client, const char *destination, usm_dest_type type,
                                     usm_meeting_done_cb cb, void *user, usm_meeting **out);
@@ -114,6 +137,9 @@ USM_API usm_err usm_meetings_create(usm_client *client, const char *destination,
 /**
  * Destroy the meeting object (without leaving: call usm_meeting_leave first
  * if joined). Pending callbacks never fire. Safe inside callbacks. NULL: no-op.
+ * Destroying the client first stops the meeting (no more callbacks; calls
+ * return USM_ERR_INVALID_HANDLE, accessors show the last state) but the
+ * handle must still be released with this.
  */
 USM_API void usm_meeting_destroy(usm_meeting *m);
 
@@ -126,7 +152,14 @@ USM_API void usm_meeting_set_event_cb(usm_meeting *m, usm_event_cb cb, void *use
  * @param cb USM_OK: verified, state READY; USM_ERR_PASSWORD_REQUIRED: wrong;
  *   USM_ERR_CAPTCHA_REQUIRED: too many wrong tries (or wrong code): a captcha
  *   is now pending (usm_meeting_captcha()).
- * @return USM_ERR_WRONG_STATE when no password is required;
+ * @param m the meeting.
+ * @param password the password or host key; required while
+ *   usm_meeting_password_status() is USM_PASSWORD_REQUIRED, may be NULL while
+ *   it is UNKNOWN (a captcha alone).
+ * @param captcha_code the code of the pending captcha, or NULL when none is pending.
+ * @param user passed to @p cb.
+ * @return USM_ERR_WRONG_STATE when no password is required (or another
+ *   operation of the meeting runs);
  *   USM_ERR_INVALID_ARG when a captcha is pending and @p captcha_code is NULL,
  *   or none is pending and it is not NULL.
  */
@@ -148,12 +181,16 @@ typedef struct usm_join_options {
 USM_API void usm_join_options_init(usm_join_options *o);
 
 /**
- * Join. Only in state READY or LEFT.
+ * Join. Only in state READY or LEFT (USM_ERR_WRONG_STATE otherwise, or
+ * USM_ERR_PASSWORD_REQUIRED / USM_ERR_CAPTCHA_REQUIRED while those are pending).
+ * The state becomes JOINING at once (without an event).
+ * @param m the meeting.
  * @param opts NULL: defaults.
  * @param cb USM_OK when joined or placed in the lobby (check
  *   usm_meeting_state: JOINED or IN_LOBBY; the admission later arrives as a
  *   USM_EVENT_STATE to JOINED). USM_ERR_MEETING_LOCKED for a locked meeting
  *   or a missing PIN.
+ * @param user passed to @p cb.
  */
 USM_API usm_err usm_meeting_join(usm_meeting *m, const usm_join_options *opts, usm_meeting_done_cb cb,
                                  void *user);

@@ -12,5 +12,6 @@
 #include <usm/client.h>
 #include <usm/destination.h>
 #include <usm/rest.h>
+#include <usm/meeting.h>
 
 #endif

@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "core/client_internal.h"
+#include "meeting/device.h"
+#include "meeting/meeting_internal.h"
+#include "rest/discovery.h"
 #include "rest/http.h"
 #include "rest/url.h"
 
@@ -86,14 +89,15 @@ static void free_settings(usm_client *c) {
 static int copy_settings(usm_client *c, const usm_client_options *o) {
   c->access_token = usm__strdup(o->access_token);
   c->discovery_url = trim_slash_dup(o->discovery_url ? o->discovery_url : USM_DEFAULT_DISCOVERY_URL);
-  c->api_url = trim_slash_dup(o->api_url ? o->api_url : USM_DEFAULT_API_URL);
+  /* Unset stays unset: the REST calls then use the discovered hydra URL. */
+  c->api_url = o->api_url ? trim_slash_dup(o->api_url) : NULL;
   c->ca_file = usm__strdup(o->ca_file);
   c->user_agent = usm__strdup(o->user_agent ? o->user_agent : "libusm/" USM_VERSION_STRING);
   size_t n = 0;
   while (o->extra_headers && o->extra_headers[n]) n++;
   c->extra_headers = calloc(n + 1, sizeof(char *));
-  if (!c->access_token || !c->discovery_url || !c->api_url || !c->user_agent || !c->extra_headers ||
-      (o->ca_file && !c->ca_file))
+  if (!c->access_token || !c->discovery_url || (o->api_url && !c->api_url) || !c->user_agent ||
+      !c->extra_headers || (o->ca_file && !c->ca_file))
     return -1;
   for (size_t i = 0; i < n; i++)
     if (!(c->extra_headers[i] = usm__strdup(o->extra_headers[i]))) return -1;
@@ -197,7 +201,10 @@ void usm__client_free(usm_client *c) {
     free(it);
     it = next;
   }
-  usm__http_cleanup(c); /* cancels requests without callbacks, closes handles */
+  usm__meetings_detach(c); /* meetings outlive the client as inert handles */
+  usm__http_cleanup(c);    /* cancels requests without callbacks, closes handles */
+  usm__device_free(c);
+  usm__discovery_free(c);
   uv_close((uv_handle_t *)&c->wake, NULL);
   /* Let libuv finish closing handles; bounded because nothing new starts. */
   for (int i = 0; i < 1000 && uv_run(&c->loop, UV_RUN_NOWAIT) != 0; i++) {

@@ -11,7 +11,9 @@
 
 #define USM_CLIENT_MAGIC 0x75736d43u /* "usmC" */
 
-struct usm_http; /* rest/http.c */
+struct usm_http;      /* rest/http.c */
+struct usm__discovery; /* rest/discovery.c */
+struct usm__device;    /* meeting/device.c */
 
 typedef struct usm_post_item {
   struct usm_post_item *next;
@@ -24,7 +26,7 @@ struct usm_client {
   /* settings (owned copies) */
   char *access_token;
   char *discovery_url;
-  char *api_url;
+  char *api_url;           /* NULL: the discovered hydra service (rest/discovery.h) */
   char *ca_file;
   char *user_agent;
   char **extra_headers; /* NULL-terminated */
@@ -52,6 +54,10 @@ struct usm_client {
   int dead;                /* destroy was called: no more callbacks */
 
   struct usm_http *http;
+  struct usm__discovery *discovery; /* service catalog, fetched on first use */
+  struct usm__device *device;       /* WDM registration, made on first use */
+  struct usm_meeting *meetings;     /* live meeting handles, detached on destroy */
+  unsigned run_refs;       /* waits without a request in flight (lobby) that keep usm_client_run going */
   uint64_t rng;            /* xorshift state for retry jitter */
   uint64_t tracking_counter;
   char session_id[33];     /* TrackingID prefix, random per client */

@@ -60,12 +60,13 @@ usm_err usm_client_process(usm_client *c) {
 }
 
 /* Outstanding work that keeps usm_client_run() going: requests in flight
- * (and their retry timers) and posted functions not yet run. */
+ * (and their retry timers), posted functions not yet run, and waits that
+ * expect an answer without a request in flight (a meeting's lobby). */
 static int busy(usm_client *c) {
   pthread_mutex_lock(&c->post_lock);
   int posts = c->post_head != NULL;
   pthread_mutex_unlock(&c->post_lock);
-  return posts || usm__http_busy(c);
+  return posts || usm__http_busy(c) || c->run_refs > 0;
 }
 
 usm_err usm_client_run(usm_client *c) {

@@ -1,9 +1,11 @@
 #include "rest/call.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/client_internal.h"
+#include "rest/discovery.h"
 #include "rest/http.h"
 #include "rest/json.h"
 #include "rest/meeting_parse.h"
@@ -14,7 +16,21 @@ typedef struct op {
   usm__result_cb cb;
   void *user;
   int is_create;
+  int idempotent;
+  char method[8];
+  /* owned copies: the request may wait for service discovery */
+  char *path, *page_url, *body, *password;
 } op;
+
+static void op_free(op *o) {
+  free(o->path);
+  free(o->page_url);
+  free(o->body);
+  free(o->password);
+  free(o);
+}
+
+static void op_free_v(void *o) { op_free(o); }
 
 /* Parse a successful body into the typed result and call the application. */
 static void deliver(usm_client *c, op *o, usm_rest_status *st, const usm_http_result *r) {
@@ -90,29 +106,110 @@ static void on_done(usm_client *c, const usm_http_result *r, void *ctx) {
   usm_rest_status st = r->status;
   if (o->is_create && st.err == USM_ERR_FORBIDDEN) st.err = USM_ERR_NO_LICENSE;
   deliver(c, o, &st, r);
-  free(o);
+  op_free(o);
+}
+
+/* The callback learns of a failure that happened after the call returned. */
+static void fail_late(usm_client *c, op *o, usm_err err, const char *message) {
+  usm_http_result r = {0};
+  r.status.err = err;
+  r.status.message = message;
+  deliver(c, o, &r.status, &r);
+  op_free(o);
+}
+
+/* Resolve the URL against the API base and start; on error @p o is still the caller's. */
+static usm_err start(usm_client *c, op *o, const char *base) {
+  usm_strbuf url;
+  usm__strbuf_init(&url, 0);
+  usm_err e = USM_OK;
+  if (o->page_url) {
+    if (!usm__url_same_origin(o->page_url, base)) {
+      usm__set_error(c, "page_url must be an https URL on the API's own origin");
+      e = USM_ERR_INSECURE_URL;
+    } else if (usm__strbuf_printf(&url, "%s", o->page_url) != 0) {
+      e = USM_ERR_NO_MEMORY;
+    }
+  } else if (usm__strbuf_printf(&url, "%s/%s", base, o->path) != 0) {
+    e = USM_ERR_NO_MEMORY;
+  }
+  if (e == USM_OK) {
+    usm_http_call call = {
+      .method = o->method,
+      .url = url.data,
+      .body = o->body,
+      .password = o->password,
+      .idempotent = o->idempotent,
+      .done = on_done,
+      .ctx_free = op_free_v,
+      .ctx = o,
+    };
+    e = usm__http_start(c, &call);
+  }
+  usm__strbuf_free(&url);
+  return e;
+}
+
+static void on_discovered(usm_client *c, usm_err err, const char *message, void *ctx) {
+  op *o = ctx;
+  const char *base = usm__api_base(c);
+  if (err == USM_OK && !base) {
+    err = USM_ERR_BAD_RESPONSE;
+    message = "service discovery: the catalog has no usable \"hydra\" URL";
+  }
+  if (err != USM_OK) {
+    fail_late(c, o, err, message);
+    return;
+  }
+  usm_err e = start(c, o, base);
+  if (e != USM_OK) {
+    char why[256]; /* the client's last error is rewritten on delivery */
+    snprintf(why, sizeof why, "%s", e == USM_ERR_INSECURE_URL ? usm_client_last_error(c) : usm_strerror(e));
+    fail_late(c, o, e, why);
+  }
+}
+
+static char *dup_opt(const char *s, int *oom) {
+  char *d = usm__strdup(s);
+  if (s && !d) *oom = 1;
+  return d;
 }
 
 usm_err usm__rest_send(usm_client *c, const usm__rest_req *req) {
-  if (!req->cb.none) return USM_ERR_INVALID_ARG;
+  if (!req->cb.none || (!req->path == !req->page_url) || strlen(req->method) >= sizeof(((op *)0)->method))
+    return USM_ERR_INVALID_ARG;
   op *o = calloc(1, sizeof *o);
   if (!o) return USM_ERR_NO_MEMORY;
   o->kind = req->kind;
   o->cb = req->cb;
   o->user = req->user;
   o->is_create = req->is_create;
-  usm_http_call call = {
-    .method = req->method,
-    .url = req->url,
-    .body = req->body,
-    .password = req->password,
-    .idempotent = req->idempotent,
-    .done = on_done,
-    .ctx_free = free,
-    .ctx = o,
-  };
-  usm_err e = usm__http_start(c, &call);
-  if (e != USM_OK) free(o);
+  o->idempotent = req->idempotent;
+  strcpy(o->method, req->method);
+  int oom = 0;
+  o->path = dup_opt(req->path, &oom);
+  o->page_url = dup_opt(req->page_url, &oom);
+  o->body = dup_opt(req->body, &oom);
+  o->password = dup_opt(req->password, &oom);
+  if (oom) {
+    op_free(o);
+    return USM_ERR_NO_MEMORY;
+  }
+  const char *base = usm__api_base(c);
+  usm_err e;
+  if (base) {
+    e = start(c, o, base);
+  } else {
+    int ready;
+    usm__waiter *w; /* never cancelled: only the client's destruction drops it */
+    e = usm__discovery_wait(c, on_discovered, op_free_v, o, &w, &ready);
+    /* ready without a hydra URL: the catalog lacks it; say so now */
+    if (e == USM_OK && ready) {
+      usm__set_error(c, "service discovery: the catalog has no usable \"hydra\" URL");
+      e = USM_ERR_BAD_RESPONSE;
+    }
+  }
+  if (e != USM_OK) op_free(o);
   return e;
 }
 
@@ -145,19 +242,17 @@ int usm__arg_ok(const char *s, size_t max) {
   return 1;
 }
 
-usm_err usm__rest_url(usm_client *c, usm_strbuf *url, const char *collection, const char *id,
-                      const char *suffix) {
-  if (usm__strbuf_printf(url, "%s/%s", c->api_url, collection) != 0) return USM_ERR_NO_MEMORY;
-  if (id && (usm__strbuf_append(url, "/", 1) != 0 || usm__url_append_escaped(url, id) != 0))
+usm_err usm__rest_path(usm_strbuf *path, const char *collection, const char *id, const char *suffix) {
+  if (usm__strbuf_printf(path, "%s", collection) != 0) return USM_ERR_NO_MEMORY;
+  if (id && (usm__strbuf_append(path, "/", 1) != 0 || usm__url_append_escaped(path, id) != 0))
     return USM_ERR_NO_MEMORY;
-  if (suffix && usm__strbuf_printf(url, "/%s", suffix) != 0) return USM_ERR_NO_MEMORY;
+  if (suffix && usm__strbuf_printf(path, "/%s", suffix) != 0) return USM_ERR_NO_MEMORY;
   return USM_OK;
 }
 
 usm_err usm__page_url_ok(usm_client *c, const char *page_url) {
   if (!usm__arg_ok(page_url, 4096)) return usm__arg_error(c, "page_url");
   usm_err e = usm__url_check(page_url);
-  if (e == USM_OK && !usm__url_same_origin(page_url, c->api_url)) e = USM_ERR_INSECURE_URL;
   if (e != USM_OK) usm__set_error(c, "page_url must be an https URL on the API's own origin");
   return e;
 }

@@ -25,7 +25,8 @@ typedef union usm__result_cb {
 
 typedef struct usm__rest_req {
   const char *method;
-  const char *url;
+  const char *path;      /* relative to the API base: "meetings/abc?x=1" */
+  const char *page_url;  /* or an absolute next-page URL, which must share the base's origin */
   const char *body;      /* JSON or NULL */
   const char *password;  /* header, or NULL */
   int idempotent;
@@ -35,12 +36,14 @@ typedef struct usm__rest_req {
   void *user;
 } usm__rest_req;
 
-/* Validates nothing but the callback; starts the request. */
+/* Validates nothing but the callback and a page URL's origin; starts the
+ * request on the API base (usm__api_base). With no api_url configured and the
+ * catalog not known yet, it first waits for service discovery; a discovery
+ * failure then reaches the callback. */
 usm_err usm__rest_send(usm_client *c, const usm__rest_req *req);
 
-/* "<api_url>/<collection>[/<escaped id>[/<suffix>]]" into @p url. */
-usm_err usm__rest_url(usm_client *c, usm_strbuf *url, const char *collection, const char *id,
-                      const char *suffix);
+/* "<collection>[/<escaped id>[/<suffix>]]" into @p path (relative to the API base). */
+usm_err usm__rest_path(usm_strbuf *path, const char *collection, const char *id, const char *suffix);
 
 /* Valid UTF-8 of at most max_chars code points; newlines and tabs allowed. */
 int usm__text_ok(const char *s, size_t max_chars);
@@ -51,7 +54,8 @@ usm_err usm__arg_error(usm_client *c, const char *what);
 /* An id or short text argument from the application: non-empty, bounded, no control bytes. */
 int usm__arg_ok(const char *s, size_t max);
 
-/* A page URL from an earlier result: same origin as the API, so the token stays home. */
+/* A page URL from an earlier result: bounded, https (or loopback http). Its
+ * origin is checked against the API base by usm__rest_send. */
 usm_err usm__page_url_ok(usm_client *c, const char *page_url);
 
 #endif

@@ -218,8 +218,12 @@ static int setup_easy(usm_client *c, usm_http_req *r) {
   if (bad || add_header(r, "Accept", "application/json") || add_header(r, "TrackingID", tracking))
     return -1;
   if (r->body && add_header(r, "Content-Type", "application/json")) return -1;
+  /* "Name:" removes a header curl would add (form encoding for an empty POST) */
+  if (!r->body && add_header(r, NULL, "Content-Type:")) return -1;
   if (r->call.password && add_header(r, "password", r->call.password)) return -1;
   for (char **x = c->extra_headers; *x; x++)
+    if (add_header(r, NULL, *x)) return -1;
+  for (const char *const *x = r->call.headers; x && *x; x++)
     if (add_header(r, NULL, *x)) return -1;
 
   int ok = 1;
@@ -236,7 +240,7 @@ static int setup_easy(usm_client *c, usm_http_req *r) {
   ok &= curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent) == CURLE_OK;
   ok &= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms) == CURLE_OK;
   ok &= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->request_timeout_ms) == CURLE_OK;
-  ok &= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body_bytes) == CURLE_OK;
+  ok &= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->resp.limit) == CURLE_OK;
   ok &= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK;
   ok &= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
   ok &= curl_easy_setopt(e, CURLOPT_WRITEDATA, r) == CURLE_OK;
@@ -247,6 +251,10 @@ static int setup_easy(usm_client *c, usm_http_req *r) {
     if (r->body) {
       ok &= curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body) == CURLE_OK;
       ok &= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(r->body)) == CURLE_OK;
+    } else if (strcmp(r->method, "DELETE") != 0) {
+      /* an empty POST/PUT/PATCH still says "Content-Length: 0" (proxies answer 411 otherwise) */
+      ok &= curl_easy_setopt(e, CURLOPT_POSTFIELDS, "") == CURLE_OK;
+      ok &= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0) == CURLE_OK;
     }
   }
   return ok ? 0 : -1;
@@ -269,7 +277,8 @@ usm_err usm__http_start(usm_client *c, const usm_http_call *call) {
   r->client = c;
   r->call = *call;
   strcpy(r->method, call->method);
-  usm__strbuf_init(&r->resp, c->max_body_bytes);
+  size_t limit = call->max_body && call->max_body < c->max_body_bytes ? call->max_body : c->max_body_bytes;
+  usm__strbuf_init(&r->resp, limit);
   reset_response(r);
   r->url = usm__strdup(call->url);
   r->body = usm__strdup(call->body);
@@ -287,6 +296,7 @@ usm_err usm__http_start(usm_client *c, const usm_http_call *call) {
     e = USM_ERR_NO_MEMORY;
   else if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK)
     e = USM_ERR_INTERNAL;
+  r->call.headers = NULL; /* copied into the header list; the caller's array may go */
   if (e != USM_OK) {
     r->call.ctx_free = NULL; /* ctx stays with the caller on failure */
     req_free(h, r);
@@ -317,6 +327,7 @@ static void on_retry_timer(uv_timer_t *t) {
 static int maybe_retry(usm_http *h, usm_http_req *r, long status, usm_strbuf *why) {
   usm_client *c = h->client;
   if (!usm__http_retryable(status, r->call.idempotent) || r->retries >= c->max_retries) return 0;
+  if (status == 423 && r->call.final_423) return 0;
   long delay;
   if (r->retry_after_ms >= 0) {
     if (r->retry_after_ms > c->max_retry_after_ms) {
@@ -347,7 +358,7 @@ static void finish(usm_http *h, usm_http_req *r, CURLcode code) {
   if (code != CURLE_OK) {
     res.status.err = r->resp_overflow ? USM_ERR_RESPONSE_TOO_LARGE : usm__curl_err(code);
     if (res.status.err == USM_ERR_RESPONSE_TOO_LARGE)
-      usm__strbuf_printf(&msg, "response body larger than %zu bytes", c->max_body_bytes);
+      usm__strbuf_printf(&msg, "response body larger than %zu bytes", r->resp.limit);
     else
       usm__strbuf_printf(&msg, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
     status = 0;
@@ -412,6 +423,20 @@ usm_err usm__http_init(usm_client *c) {
 }
 
 int usm__http_busy(const usm_client *c) { return c->http && c->http->reqs != NULL; }
+
+void usm__http_cancel(usm_client *c, void *ctx) {
+  usm_http *h = c->http;
+  if (!h) return;
+  usm_http_req *r = h->reqs;
+  while (r) {
+    usm_http_req *next = r->next;
+    if (r->call.ctx == ctx) {
+      if (r->call.ctx_free) r->call.ctx_free(r->call.ctx);
+      req_free(h, r);
+    }
+    r = next;
+  }
+}
 
 static void http_timer_close_cb(uv_handle_t *t) { free(t->data); }
 

@@ -23,6 +23,9 @@ typedef struct usm_http_call {
   const char *body;     /* JSON text, or NULL */
   const char *password; /* sent as the "password" header, or NULL */
   int idempotent;       /* may be retried after a 500 */
+  int final_423;        /* a 423 is an answer (captcha, locked meeting), never retried */
+  size_t max_body;      /* 0: the client's max_body_bytes; else the smaller of the two */
+  const char *const *headers; /* NULL-terminated extra "Name: value" lines, or NULL */
   usm_http_done_fn done;
   usm_http_free_fn ctx_free;
   void *ctx;
@@ -35,5 +38,8 @@ void usm__http_cleanup(usm_client *c);
 int usm__http_busy(const usm_client *c);
 /* Start a request. On error nothing was started and ctx is still the caller's. */
 usm_err usm__http_start(usm_client *c, const usm_http_call *call);
+/* Cancel every request started with @p ctx: done is not called, ctx_free is.
+ * Safe from inside any done callback (the finishing request is no longer listed). */
+void usm__http_cancel(usm_client *c, void *ctx);
 
 #endif

@@ -36,9 +36,9 @@ usm_err usm_rest_invitees_add(usm_client *c, const char *meeting_id, const usm_r
   if (!body) return USM_ERR_NO_MEMORY;
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
-  usm_err e = usm__rest_url(c, &url, "meetingInvitees", NULL, NULL);
+  usm_err e = usm__rest_path(&url, "meetingInvitees", NULL, NULL);
   if (e == USM_OK) {
-    usm__rest_req req = {.method = "POST", .url = url.data, .body = body, .kind = USM__RESULT_INVITEE,
+    usm__rest_req req = {.method = "POST", .path = url.data, .body = body, .kind = USM__RESULT_INVITEE,
                          .cb.invitee = cb, .user = user};
     e = usm__rest_send(c, &req);
   }
@@ -59,16 +59,15 @@ usm_err usm_rest_invitees_list(usm_client *c, const char *meeting_id, int max, c
   usm_err e;
   if (page_url) {
     e = usm__page_url_ok(c, page_url);
-    if (e == USM_OK && usm__strbuf_printf(&url, "%s", page_url) != 0) e = USM_ERR_NO_MEMORY;
   } else {
-    e = usm__rest_url(c, &url, "meetingInvitees", NULL, NULL);
+    e = usm__rest_path(&url, "meetingInvitees", NULL, NULL);
     if (e == USM_OK && usm__url_add_query(&url, "meetingId", meeting_id) != 0) e = USM_ERR_NO_MEMORY;
     char num[16];
     snprintf(num, sizeof num, "%d", max);
     if (e == USM_OK && max > 0 && usm__url_add_query(&url, "max", num) != 0) e = USM_ERR_NO_MEMORY;
   }
   if (e == USM_OK) {
-    usm__rest_req req = {.method = "GET", .url = url.data, .idempotent = 1,
+    usm__rest_req req = {.method = "GET", .path = page_url ? NULL : url.data, .page_url = page_url, .idempotent = 1,
                          .kind = USM__RESULT_INVITEE_LIST, .cb.invitee_list = cb, .user = user};
     e = usm__rest_send(c, &req);
   }
@@ -83,9 +82,9 @@ usm_err usm_rest_invitees_delete(usm_client *c, const char *invitee_id, usm_rest
   if (!cb) return usm__arg_error(c, "callback is required");
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
-  usm_err e = usm__rest_url(c, &url, "meetingInvitees", invitee_id, NULL);
+  usm_err e = usm__rest_path(&url, "meetingInvitees", invitee_id, NULL);
   if (e == USM_OK) {
-    usm__rest_req req = {.method = "DELETE", .url = url.data, .idempotent = 1, .kind = USM__RESULT_NONE,
+    usm__rest_req req = {.method = "DELETE", .path = url.data, .idempotent = 1, .kind = USM__RESULT_NONE,
                          .cb.none = cb, .user = user};
     e = usm__rest_send(c, &req);
   }

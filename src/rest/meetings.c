@@ -187,7 +187,7 @@ static usm_err meeting_body(usm_client *c, const usm_rest_meeting_params *p, int
 }
 
 static usm_err send_and_free(usm_client *c, usm__rest_req *req, usm_strbuf *url, char *body) {
-  req->url = url->data;
+  if (!req->page_url) req->path = url->data;
   req->body = body;
   usm_err e = usm__rest_send(c, req);
   usm__strbuf_free(url);
@@ -204,7 +204,7 @@ usm_err usm_rest_meetings_create(usm_client *c, const usm_rest_meeting_params *p
   if (e != USM_OK) return e;
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
-  if ((e = usm__rest_url(c, &url, "meetings", NULL, NULL)) != USM_OK) {
+  if ((e = usm__rest_path(&url, "meetings", NULL, NULL)) != USM_OK) {
     cJSON_free(body);
     usm__strbuf_free(&url);
     return e;
@@ -223,7 +223,7 @@ usm_err usm_rest_meetings_get(usm_client *c, const char *id, const char *passwor
   if (password && !usm__arg_ok(password, MAX_SHORT)) return usm__arg_error(c, "password");
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
-  usm_err e = usm__rest_url(c, &url, "meetings", id, NULL);
+  usm_err e = usm__rest_path(&url, "meetings", id, NULL);
   if (e != USM_OK) {
     usm__strbuf_free(&url);
     return e;
@@ -237,9 +237,7 @@ static usm_err list_url(usm_client *c, const usm_rest_meeting_list_params *p, us
   if (p->struct_size < sizeof(usm_rest_meeting_list_params))
     return usm__arg_error(c, "usm_rest_meeting_list_params not initialised with usm_rest_meeting_list_params_init()");
   if (p->page_url) {
-    usm_err e = usm__page_url_ok(c, p->page_url);
-    if (e != USM_OK) return e;
-    return usm__strbuf_printf(url, "%s", p->page_url) ? USM_ERR_NO_MEMORY : USM_OK;
+    return usm__page_url_ok(c, p->page_url); /* sent as is: see usm_rest_meetings_list */
   }
   if (!!p->meeting_number + !!p->web_link + !!p->room_id > 1) {
     usm__set_error(c, "meeting_number, web_link and room_id are mutually exclusive");
@@ -256,7 +254,7 @@ static usm_err list_url(usm_client *c, const usm_rest_meeting_list_params *p, us
     {"from", p->from},                 {"to", p->to},
     {"hostEmail", p->host_email},      {"siteUrl", p->site_url},
   };
-  usm_err e = usm__rest_url(c, url, "meetings", NULL, NULL);
+  usm_err e = usm__rest_path(url, "meetings", NULL, NULL);
   for (size_t i = 0; e == USM_OK && i < sizeof q / sizeof q[0]; i++) {
     if (q[i].value && !usm__arg_ok(q[i].value, MAX_SHORT)) return usm__arg_error(c, q[i].key);
     if (usm__url_add_query(url, q[i].key, q[i].value) != 0) e = USM_ERR_NO_MEMORY;
@@ -283,8 +281,8 @@ usm_err usm_rest_meetings_list(usm_client *c, const usm_rest_meeting_list_params
     usm__strbuf_free(&url);
     return e;
   }
-  usm__rest_req req = {.method = "GET", .idempotent = 1, .kind = USM__RESULT_MEETING_LIST,
-                       .cb.meeting_list = cb, .user = user};
+  usm__rest_req req = {.method = "GET", .page_url = p->page_url, .idempotent = 1,
+                       .kind = USM__RESULT_MEETING_LIST, .cb.meeting_list = cb, .user = user};
   return send_and_free(c, &req, &url, NULL);
 }
 
@@ -299,7 +297,7 @@ usm_err usm_rest_meetings_update(usm_client *c, const char *id, const usm_rest_m
   if (e != USM_OK) return e;
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
-  if ((e = usm__rest_url(c, &url, "meetings", id, NULL)) != USM_OK) {
+  if ((e = usm__rest_path(&url, "meetings", id, NULL)) != USM_OK) {
     cJSON_free(body);
     usm__strbuf_free(&url);
     return e;
@@ -317,7 +315,7 @@ usm_err usm_rest_meetings_delete(usm_client *c, const char *id, int send_email, 
   if (send_email < -1 || send_email > 1) return usm__arg_error(c, "send_email must be -1, 0 or 1");
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
-  usm_err e = usm__rest_url(c, &url, "meetings", id, NULL);
+  usm_err e = usm__rest_path(&url, "meetings", id, NULL);
   if (e == USM_OK && send_email != -1 &&
       usm__url_add_query(&url, "sendEmail", send_email ? "true" : "false") != 0)
     e = USM_ERR_NO_MEMORY;
@@ -346,7 +344,7 @@ usm_err usm_rest_meetings_end(usm_client *c, const char *id, const char *reason,
   if (!body) return USM_ERR_NO_MEMORY;
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
-  usm_err e = usm__rest_url(c, &url, "meetings", id, "end");
+  usm_err e = usm__rest_path(&url, "meetings", id, "end");
   if (e != USM_OK) {
     cJSON_free(body);
     usm__strbuf_free(&url);

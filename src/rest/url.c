@@ -1,6 +1,7 @@
 #include "rest/url.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -77,6 +78,22 @@ int usm__url_same_origin(const char *a, const char *b) {
   parsed_free(&pa);
   parsed_free(&pb);
   return same;
+}
+
+int usm__url_host(const char *url, char *out, size_t cap) {
+  CURLU *u = curl_url();
+  char *host = NULL, *port = NULL;
+  int rc = -1;
+  if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+    curl_url_get(u, CURLUPART_PORT, &port, 0); /* absent when it is the default */
+    int n = port ? snprintf(out, cap, "%s:%s", host, port) : snprintf(out, cap, "%s", host);
+    rc = n >= 0 && (size_t)n < cap ? 0 : -1;
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return rc;
 }
 
 int usm__url_append_escaped(usm_strbuf *out, const char *s) {

@@ -14,6 +14,10 @@ usm_err usm__url_check(const char *url);
 /* 1 when both URLs parse and share scheme, host and port. */
 int usm__url_same_origin(const char *a, const char *b);
 
+/* The host (and ":port" when not the scheme's default) of @p url into @p out
+ * (size @p cap): 0, or -1 when it does not parse or does not fit. */
+int usm__url_host(const char *url, char *out, size_t cap);
+
 /* Append @p s percent-encoded (RFC 3986 unreserved kept) to @p out. */
 int usm__url_append_escaped(usm_strbuf *out, const char *s);
 

@@ -12,19 +12,67 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_REQUESTS 64
+#define MAX_REQUESTS 256
 
 struct scripted_server {
   int listen_fd;
   int port;
-  const script_step *steps;
+  struct entry {
+    const char *route;
+    int sticky;
+    const script_step *step; /* the caller's: tests may fill bodies after start */
+  } *steps;
   size_t n_steps;
   pthread_t thread;
   pthread_mutex_t lock;
   _Atomic int stop;
   size_t count;
+  unsigned char *used;
   script_request reqs[MAX_REQUESTS];
 };
+
+static int route_matches(const char *route, const script_request *rq) {
+  if (!route) return 1;
+  size_t ml = strlen(rq->method);
+  if (strncmp(route, rq->method, ml) != 0 || route[ml] != ' ') return 0;
+  const char *want = route + ml + 1;
+  size_t wl = strlen(want), pl = strcspn(rq->path, "?");
+  if (wl > 0 && want[wl - 1] == '*') return strncmp(rq->path, want, wl - 1) == 0;
+  return pl == wl && strncmp(rq->path, want, wl) == 0;
+}
+
+/* The first unused (or sticky) step that matches; NULL when none does. */
+static const script_step *pick(scripted_server *s, const script_request *rq) {
+  for (size_t i = 0; i < s->n_steps; i++) {
+    const struct entry *e = &s->steps[i];
+    if ((s->used[i] && !e->sticky) || !route_matches(e->route, rq)) continue;
+    s->used[i] = 1;
+    return e->step;
+  }
+  return NULL;
+}
+
+/* @p text with every "{BASE}" replaced; malloc'ed. */
+static char *expand(const scripted_server *s, const char *text) {
+  char base[64];
+  snprintf(base, sizeof base, "http://127.0.0.1:%d", s->port);
+  size_t n = 0;
+  for (const char *p = strstr(text, "{BASE}"); p; p = strstr(p + 6, "{BASE}")) n++;
+  char *out = malloc(strlen(text) + n * strlen(base) + 1), *w = out;
+  if (!out) abort();
+  for (const char *p = text;;) {
+    const char *hit = strstr(p, "{BASE}");
+    size_t k = hit ? (size_t)(hit - p) : strlen(p);
+    memcpy(w, p, k);
+    w += k;
+    if (!hit) break;
+    memcpy(w, base, strlen(base));
+    w += strlen(base);
+    p = hit + 6;
+  }
+  *w = '\0';
+  return out;
+}
 
 static int wait_readable(scripted_server *s, int fd) {
   while (!s->stop) {
@@ -78,11 +126,12 @@ static void send_all(int fd, const char *p, size_t n) {
 }
 
 static void respond(scripted_server *s, int fd, const script_step *st) {
-  char head[2048];
-  const char *body = st->body ? st->body : "";
+  char head[4096];
+  char *body_x = expand(s, st->body ? st->body : ""), *hdrs_x = expand(s, st->headers ? st->headers : "");
+  const char *body = body_x;
   if (st->action == SCRIPT_HANG) {
     while (!s->stop) poll(NULL, 0, 20);
-    return;
+    goto out;
   }
   if (st->action == SCRIPT_CHUNKED_BIG) {
     int n = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -97,19 +146,22 @@ static void respond(scripted_server *s, int fd, const script_step *st) {
       send_all(fd, "\r\n", 2);
     }
     send_all(fd, "0\r\n\r\n", 5);
-    return;
+    goto out;
   }
   int n = snprintf(head, sizeof head,
                    "HTTP/1.1 %d Scripted\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
                    "Connection: close\r\n%s\r\n",
-                   st->status, strlen(body), st->headers ? st->headers : "");
+                   st->status, strlen(body), hdrs_x);
   if (st->action == SCRIPT_CLOSE_MID) {
     send_all(fd, head, (size_t)n);
     send_all(fd, body, strlen(body) / 2);
-    return;
+    goto out;
   }
   send_all(fd, head, (size_t)n);
   send_all(fd, body, strlen(body));
+out:
+  free(body_x);
+  free(hdrs_x);
 }
 
 static void *serve(void *arg) {
@@ -124,9 +176,10 @@ static void *serve(void *arg) {
       size_t i = s->count;
       if (i < MAX_REQUESTS) s->reqs[i] = rq;
       s->count++;
+      const script_step *st = pick(s, &rq);
       pthread_mutex_unlock(&s->lock);
       static const script_step missing = {SCRIPT_NORMAL, 599, NULL, "{\"message\":\"script exhausted\"}", 0};
-      respond(s, fd, i < s->n_steps ? &s->steps[i] : &missing);
+      respond(s, fd, st ? st : &missing);
     }
     shutdown(fd, SHUT_RDWR);
     close(fd);
@@ -134,11 +187,13 @@ static void *serve(void *arg) {
   return NULL;
 }
 
-scripted_server *scripted_server_start(const script_step *steps, size_t n) {
+static scripted_server *start(struct entry *entries, size_t n) {
   scripted_server *s = calloc(1, sizeof *s);
-  if (!s) return NULL;
-  s->steps = steps;
+  if (!s) abort();
+  s->steps = entries;
   s->n_steps = n;
+  s->used = calloc(n + 1, 1);
+  if (!s->used) abort();
   pthread_mutex_init(&s->lock, NULL);
   s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
@@ -148,12 +203,32 @@ scripted_server *scripted_server_start(const script_step *steps, size_t n) {
   if (bind(s->listen_fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(s->listen_fd, 16) != 0 ||
       getsockname(s->listen_fd, (struct sockaddr *)&a, &al) != 0) {
     close(s->listen_fd);
+    free(s->used);
+    free(s->steps);
     free(s);
     return NULL;
   }
   s->port = ntohs(a.sin_port);
   pthread_create(&s->thread, NULL, serve, s);
   return s;
+}
+
+scripted_server *scripted_server_start(const script_step *steps, size_t n) {
+  struct entry *e = calloc(n + 1, sizeof *e);
+  if (!e) abort();
+  for (size_t i = 0; i < n; i++) e[i].step = &steps[i];
+  return start(e, n);
+}
+
+scripted_server *scripted_server_start_routes(const script_route *routes, size_t n) {
+  struct entry *e = calloc(n + 1, sizeof *e);
+  if (!e) abort();
+  for (size_t i = 0; i < n; i++) {
+    e[i].route = routes[i].route;
+    e[i].sticky = routes[i].sticky;
+    e[i].step = &routes[i].step;
+  }
+  return start(e, n);
 }
 
 int scripted_server_port(const scripted_server *s) { return s->port; }
@@ -175,5 +250,7 @@ void scripted_server_stop(scripted_server *s) {
   pthread_join(s->thread, NULL);
   close(s->listen_fd);
   pthread_mutex_destroy(&s->lock);
+  free(s->used);
+  free(s->steps);
   free(s);
 }

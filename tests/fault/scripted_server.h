@@ -1,5 +1,9 @@
 /* A scripted HTTP/1.1 peer for fault tests: answers each request with the
- * next scripted response, on its own thread, on 127.0.0.1. */
+ * next scripted response, on its own thread, on 127.0.0.1.
+ * Steps without a route are used in order, one per request. A step with a
+ * route answers only requests it matches (the first unused matching step
+ * wins), so concurrent or timer-driven requests get the right answer. In
+ * bodies and headers "{BASE}" becomes "http://127.0.0.1:<port>". */
 #ifndef USM_TEST_SCRIPTED_SERVER_H
 #define USM_TEST_SCRIPTED_SERVER_H
 
@@ -20,6 +24,15 @@ typedef struct script_step {
   size_t big_bytes;
 } script_step;
 
+/* A step that answers only matching requests. */
+typedef struct script_route {
+  /* "METHOD /path": that method and path (the query is ignored); a trailing
+   * '*' makes the path a prefix. NULL: any request. */
+  const char *route;
+  int sticky; /* answers every matching request instead of being used up */
+  script_step step;
+} script_route;
+
 typedef struct script_request {
   char method[16];
   char path[1024];
@@ -31,6 +44,8 @@ typedef struct scripted_server scripted_server;
 
 /* Start serving @p steps (copied by reference: keep them alive). */
 scripted_server *scripted_server_start(const script_step *steps, size_t n);
+/* The same with routes: each request gets the first unused matching step. */
+scripted_server *scripted_server_start_routes(const script_route *routes, size_t n);
 int scripted_server_port(const scripted_server *s);
 /* Number of requests received so far, and the i-th one. */
 size_t scripted_server_count(scripted_server *s);

@@ -1,0 +1,20 @@
+# The meeting layer (join flow) and the service discovery it needs; included
+# by src/CMakeLists.txt.
+list(APPEND USM_SOURCES
+  rest/lazy.c
+  rest/discovery.c
+  meeting/device.c
+  meeting/fsm.c
+  meeting/info.c
+  meeting/jwt.c
+  meeting/join.c
+  meeting/lobby.c
+  meeting/locus.c
+  meeting/locus_dto.c
+  meeting/locus_watch.c
+  meeting/meeting.c
+  meeting/mreq.c
+  meeting/people.c
+  meeting/resolve.c
+  meeting/roster.c
+)
