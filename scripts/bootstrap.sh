@@ -8,7 +8,7 @@ DEBS=(
   build-essential cmake ninja-build pkg-config git
   clang libclang-rt-14-dev            # fuzzers (libFuzzer) and sanitizers
   # libraries
-  libcurl4-openssl-dev libcjson-dev libuv1-dev
+  libcurl4-openssl-dev libcjson-dev libuv1-dev zlib1g-dev
   libwebsockets-dev libwebsockets-evlib-uv
   libssl-dev libsrtp2-dev libopus-dev libvpx-dev
   # tools used by the tests and docs

@@ -1,0 +1,90 @@
+#include "app.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void cloud_app_init(cloud_app *app) {
+  memset(app, 0, sizeof *app);
+  cloud_store_init(&app->store);
+  cloud_faults_init(&app->faults);
+}
+
+void cloud_app_free(cloud_app *app) {
+  cloud_store_free(&app->store);
+  cloud_faults_free(&app->faults);
+}
+
+void cloud_app_set_port(cloud_app *app, int port) {
+  snprintf(app->host, sizeof app->host, "127.0.0.1:%d", port);
+  snprintf(app->base, sizeof app->base, "https://%s", app->host);
+}
+
+static const char *method_name(cloud_method m) {
+  static const char *const names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "OTHER"};
+  return names[m];
+}
+
+static void authenticate(cloud_app *app, cloud_req *q) {
+  const char *a = q->authorization;
+  if (!a || strncasecmp(a, "Bearer ", 7) != 0) return;
+  a += 7;
+  while (*a == ' ') a++;
+  q->user = cloud_token_user(&app->store, a, strlen(a));
+}
+
+static void serve(cloud_app *app, const cloud_route *const *tables, size_t n, int needs_auth,
+                  cloud_req *q, cloud_resp *r) {
+  int status = 404;
+  const cloud_route *route = cloud_route_find(tables, n, q, &status);
+  if (!route) {
+    cloud_resp_error(r, q, status,
+                     status == 404 ? "The requested resource could not be found."
+                                   : "The requested method is not supported for this resource.",
+                     NULL);
+    return;
+  }
+  if (needs_auth && !(route->flags & CLOUD_ROUTE_NO_AUTH)) {
+    authenticate(app, q);
+    if (!q->user) {
+      cloud_resp_error(r, q, 401,
+                       "The request requires a valid access token set in the Authorization "
+                       "request header.",
+                       NULL);
+      return;
+    }
+  }
+  route->handler(app, q, r);
+  if (r->status == 0) cloud_resp_error(r, q, 500, "Internal error.", NULL);
+}
+
+unsigned cloud_app_handle(cloud_app *app, cloud_listener listener, cloud_req *q, cloud_resp *r) {
+  static const cloud_route *const public_tables[] = {
+      cloud_discovery_routes,    cloud_people_routes,  cloud_meetings_routes, cloud_invitees_routes,
+      cloud_meeting_info_routes, cloud_captcha_routes, cloud_locus_routes};
+  static const cloud_route *const admin_tables[] = {cloud_admin_routes};
+  cloud_req_set_tracking_id(q);
+  unsigned delay = 0;
+  if (listener == CLOUD_LISTENER_ADMIN) {
+    serve(app, admin_tables, 1, 0, q, r);
+  } else {
+    delay = app->faults.latency_ms;
+    int fail = cloud_faults_take(&app->faults, q->path);
+    if (fail) {
+      cloud_resp_error(r, q, fail, "Injected fault.", "usm-cloud failed this request on purpose.");
+      r->retry_after = app->faults.retry_after;
+    } else {
+      serve(app, public_tables, sizeof public_tables / sizeof public_tables[0], 1, q, r);
+    }
+  }
+  /* One line per request; never the query (it may carry ids) nor tokens,
+   * and no control bytes from the path. */
+  char path[120];
+  size_t n = 0;
+  for (const char *p = q->path ? q->path : ""; *p && n + 1 < sizeof path; p++)
+    path[n++] = (*p > 0x20 && *p < 0x7f) ? *p : '?';
+  path[n] = '\0';
+  fprintf(stderr, "usm-cloud: %s%s %s -> %d\n", listener == CLOUD_LISTENER_ADMIN ? "admin " : "",
+          method_name(q->method), path, r->status);
+  return delay;
+}
