@@ -8,5 +8,7 @@
 int cmd_destination(int argc, char **argv, cli_globals *g);
 int cmd_meetings(int argc, char **argv, cli_globals *g);
 int cmd_invitees(int argc, char **argv, cli_globals *g);
+int cmd_join(int argc, char **argv, cli_globals *g);
+int cmd_capabilities(int argc, char **argv, cli_globals *g);
 
 #endif

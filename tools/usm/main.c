@@ -4,7 +4,7 @@
 
 #include "commands.h"
 
-static const char usage[] = "usm [OPTIONS] destination|meetings|invitees|version ... (--help for details)";
+static const char usage[] = "usm [OPTIONS] destination|meetings|invitees|join|capabilities|version ... (--help for details)";
 
 static const char help[] =
     "usage: usm [OPTIONS] COMMAND [ARGS] [OPTIONS]\n"
@@ -13,6 +13,10 @@ static const char help[] =
     "  destination STRING [--type T]     classify a meeting destination (no network)\n"
     "  meetings create|get|list|update|delete|end ...\n"
     "  invitees add|list|delete ...\n"
+    "  join DESTINATION [...]            take part in a meeting; session commands from --script or stdin:\n"
+    "                                    password, captcha [refresh], join, admit, host, invite, lock,\n"
+    "                                    unlock, roster, state, wait, sleep, leave, end, quit\n"
+    "  capabilities                      may the signed-in user create meetings?\n"
     "  version                           print the tool and library versions\n"
     "  (COMMAND --help shows the arguments of a command)\n"
     "\n"
@@ -42,6 +46,8 @@ static const cli_command commands[] = {
   {"destination", cmd_destination},
   {"meetings", cmd_meetings},
   {"invitees", cmd_invitees},
+  {"join", cmd_join},
+  {"capabilities", cmd_capabilities},
   {"version", cmd_version},
   {NULL, NULL},
 };
