@@ -22,7 +22,7 @@ static const char help[] =
     "\n"
     "options (before or after the command):\n"
     "  --token T        access token (default: $USM_TOKEN)\n"
-    "  --api-url URL    REST API base (default: $USM_API_URL, else " USM_DEFAULT_API_URL ")\n"
+    "  --api-url URL    REST API base (default: $USM_API_URL, else the discovered 'hydra' service)\n"
     "  --base-url URL   discovery URL (default: $USM_BASE_URL, else " USM_DEFAULT_DISCOVERY_URL ")\n"
     "  --ca-file FILE   PEM bundle to trust (default: $USM_CA_FILE, else the system store)\n"
     "  -H, --header 'Name: value'   extra request header (repeatable)\n"
