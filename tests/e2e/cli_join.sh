@@ -43,14 +43,17 @@ check "host can create" grep -q '"canCreateMeetings":true' <<<"$caps"
   --script "wait participant Bob Unlicensed in_lobby 30; admit Bob Unlicensed; wait participant Bob Unlicensed in_meeting 20; wait participant Bob Unlicensed gone 30; end" \
   </dev/null >"$tmp/host.out" 2>"$tmp/host.err" &
 host_pid=$!
-# Bob: password, lobby, admitted, roster, leave
+# Bob: password, lobby, admitted, roster, leave -- under valgrind when it can run here
+. "$(dirname "${BASH_SOURCE[0]}")/../cli/valgrind.sh"
+usm_valgrind_setup "$usm"
 set +e
-"$usm" --token usm-demo-bob-token --json join "$num" --password "$pw" \
+"${VALGRIND[@]}" "$usm" --token usm-demo-bob-token --json join "$num" --password "$pw" \
   --script "wait in_lobby 20; wait joined 30; roster; leave" </dev/null >"$tmp/bob.out" 2>"$tmp/bob.err"
 bob_rc=$?
 wait "$host_pid"; host_rc=$?; host_pid=""
 set -e
-check "bob session exit 0" test "$bob_rc" = 0
+check "bob session exit 0 (99: valgrind found errors or leaks)" test "$bob_rc" = 0
+check "no valgrind report" bash -c "! grep -q '^==[0-9]*==' '$tmp/bob.err'"
 check "host session exit 0" test "$host_rc" = 0
 check "bob was in the lobby" grep -q '"event":"state","state":"in_lobby"' "$tmp/bob.out"
 check "bob was admitted" grep -q '"event":"state","state":"joined"' "$tmp/bob.out"
