@@ -8,11 +8,16 @@ void cloud_app_init(cloud_app *app) {
   memset(app, 0, sizeof *app);
   cloud_store_init(&app->store);
   cloud_faults_init(&app->faults);
+  cloud_mercury_init(&app->mercury, app);
+  /* Every locus change goes out on Mercury. */
+  app->store.locus_changed = cloud_mercury_locus_changed;
+  app->store.locus_changed_user = app;
 }
 
 void cloud_app_free(cloud_app *app) {
   cloud_store_free(&app->store);
   cloud_faults_free(&app->faults);
+  cloud_mercury_free(&app->mercury);
 }
 
 void cloud_app_set_port(cloud_app *app, int port) {
@@ -25,12 +30,15 @@ static const char *method_name(cloud_method m) {
   return names[m];
 }
 
-static void authenticate(cloud_app *app, cloud_req *q) {
-  const char *a = q->authorization;
-  if (!a || strncasecmp(a, "Bearer ", 7) != 0) return;
+cloud_user *cloud_app_bearer_user(const cloud_app *app, const char *a) {
+  if (!a || strncasecmp(a, "Bearer ", 7) != 0) return NULL;
   a += 7;
   while (*a == ' ') a++;
-  q->user = cloud_token_user(&app->store, a, strlen(a));
+  return cloud_token_user(&app->store, a, strlen(a));
+}
+
+static void authenticate(cloud_app *app, cloud_req *q) {
+  q->user = cloud_app_bearer_user(app, q->authorization);
 }
 
 static void serve(cloud_app *app, const cloud_route *const *tables, size_t n, int needs_auth,
@@ -62,11 +70,11 @@ unsigned cloud_app_handle(cloud_app *app, cloud_listener listener, cloud_req *q,
   static const cloud_route *const public_tables[] = {
       cloud_discovery_routes,    cloud_people_routes,  cloud_meetings_routes, cloud_invitees_routes,
       cloud_meeting_info_routes, cloud_captcha_routes, cloud_locus_routes};
-  static const cloud_route *const admin_tables[] = {cloud_admin_routes};
+  static const cloud_route *const admin_tables[] = {cloud_admin_routes, cloud_admin_mercury_routes};
   cloud_req_set_tracking_id(q);
   unsigned delay = 0;
   if (listener == CLOUD_LISTENER_ADMIN) {
-    serve(app, admin_tables, 1, 0, q, r);
+    serve(app, admin_tables, sizeof admin_tables / sizeof admin_tables[0], 0, q, r);
   } else {
     delay = app->faults.latency_ms;
     int fail = cloud_faults_take(&app->faults, q->path);

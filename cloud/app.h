@@ -4,6 +4,7 @@
 #define USM_CLOUD_APP_H
 
 #include "faults.h"
+#include "mercury.h"
 #include "router.h"
 #include "store.h"
 
@@ -12,6 +13,8 @@ typedef enum cloud_listener { CLOUD_LISTENER_PUBLIC, CLOUD_LISTENER_ADMIN } clou
 struct cloud_app {
   cloud_store store;
   cloud_faults faults;
+  /* The open Mercury websockets. */
+  cloud_mercury mercury;
   char host[64]; /* "127.0.0.1:PORT" of the public listener */
   char base[80]; /* "https://127.0.0.1:PORT" */
 };
@@ -20,6 +23,9 @@ void cloud_app_init(cloud_app *app);
 void cloud_app_free(cloud_app *app);
 /* Called once the public port is known. */
 void cloud_app_set_port(cloud_app *app, int port);
+
+/* The user of an Authorization value "Bearer <token>", or NULL. */
+cloud_user *cloud_app_bearer_user(const cloud_app *app, const char *authorization);
 
 /* Serves @p q into @p r. Returns how long (ms) to hold the response
  * back (the injected latency). */
@@ -39,5 +45,6 @@ extern const cloud_route cloud_meeting_info_routes[];
 extern const cloud_route cloud_captcha_routes[];
 extern const cloud_route cloud_locus_routes[];
 extern const cloud_route cloud_admin_routes[];
+extern const cloud_route cloud_admin_mercury_routes[];
 
 #endif

@@ -26,6 +26,7 @@ void cloud_locus_free(cloud_store *s, cloud_locus *l) {
   if (l->meeting && l->meeting->locus == l) l->meeting->locus = NULL;
   for (size_t i = 0; i < l->participants.len; i++) participant_free(l->participants.items[i]);
   cloud_vec_free(&l->participants);
+  cJSON_Delete(l->mercury_base);
   free(l);
 }
 

@@ -3,6 +3,7 @@
 #ifndef USM_CLOUD_LOCUS_MODEL_H
 #define USM_CLOUD_LOCUS_MODEL_H
 
+#include <cjson/cJSON.h>
 #include <stdint.h>
 
 #include "meeting_store.h"
@@ -40,6 +41,8 @@ typedef struct cloud_locus {
   int64_t last_active_ms;
   char conf_id[20];
   cloud_vec participants; /* cloud_participant* */
+  /* The DTO (without self) of the last Mercury push, for deltas. */
+  cJSON *mercury_base;
 } cloud_locus;
 
 /* Outcomes of locus actions, mapped to HTTP by the API. */

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "core/strbuf.h"
+#include "mercury.h"
 
 #define WRITE_CHUNK 16384
+#define STOP_GRACE_MS 200
 
 typedef struct listener {
   cloud_server *srv;
@@ -24,6 +26,8 @@ struct cloud_server {
   listener adm;
   struct lws_protocols public_protocols[2];
   struct lws_protocols admin_protocols[2];
+  uv_timer_t stop_timer; /* the Mercury close frames go out before the end */
+  int stopping;
 };
 
 /* Holds a response back for the injected latency. Freed by libuv's close
@@ -43,6 +47,7 @@ typedef struct conn {
   size_t sent;
   int close_after; /* the request body was not read: close the connection */
   delay *delay;
+  cloud_merc_conn *merc; /* a Mercury websocket (after the upgrade) */
   unsigned char wbuf[LWS_PRE + WRITE_CHUNK];
 } conn;
 
@@ -258,6 +263,12 @@ static int write_some(conn *c, struct lws *wsi) {
   return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+static int ws_allowed(const listener *ls, struct lws *wsi) {
+  char uri[128];
+  return ls && ls->which == CLOUD_LISTENER_PUBLIC &&
+         lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) > 0 && cloud_mercury_path_ok(uri);
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len) {
   conn *c = user;
@@ -280,6 +291,17 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
   case LWS_CALLBACK_CLOSED_HTTP:
     if (c) conn_reset(c);
     return 0;
+  /* Mercury clients send no subprotocol: lws binds their upgrade to the
+   * vhost's default protocol, this one; only the public vhost's Mercury
+   * paths are let through. */
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: return ws_allowed(ls, wsi) ? 0 : -1;
+  case LWS_CALLBACK_ESTABLISHED:
+  case LWS_CALLBACK_RECEIVE:
+  case LWS_CALLBACK_SERVER_WRITEABLE:
+  case LWS_CALLBACK_TIMER:
+  case LWS_CALLBACK_CLOSED:
+    if (!c || !ls) return reason == LWS_CALLBACK_CLOSED ? 0 : -1;
+    return cloud_mercury_callback(&ls->srv->app->mercury, wsi, (int)reason, &c->merc, in, len);
   default: return lws_callback_http_dummy(wsi, reason, user, in, len);
   }
 }
@@ -358,9 +380,30 @@ int cloud_server_admin_port(const cloud_server *s) {
   return s->admin_vh ? lws_get_vhost_listen_port(s->admin_vh) : -1;
 }
 
-void cloud_server_stop(cloud_server *s) {
+static void destroy_context(cloud_server *s) {
   if (s->ctx) lws_context_destroy(s->ctx);
   s->public_vh = s->admin_vh = NULL;
+}
+
+static void stop_fired(uv_timer_t *t) {
+  uv_close((uv_handle_t *)t, NULL);
+  destroy_context(t->data);
+}
+
+void cloud_server_stop(cloud_server *s) {
+  if (s->stopping) return;
+  s->stopping = 1;
+  /* lws sends no close frame while it destroys a context: Mercury clients
+   * get 1001 "going away" first, and a moment for it to leave. */
+  if (s->ctx && cloud_mercury_close_all(&s->app->mercury, 1001, "going away") > 0 &&
+      uv_timer_init(s->loop, &s->stop_timer) == 0) {
+    s->stop_timer.data = s;
+    uv_timer_start(&s->stop_timer, stop_fired, STOP_GRACE_MS, 0);
+    /* Called from outside lws: wake it so it arms the close timers. */
+    lws_cancel_service(s->ctx);
+    return;
+  }
+  destroy_context(s);
 }
 
 void cloud_server_free(cloud_server *s) {

@@ -1,6 +1,6 @@
 /* Unit tests of usm-cloud's model: time parsing, routing, the password and
  * captcha gate, Locus rules and sequences, permission tokens, config,
- * faults and the meeting input checks. No sockets. */
+ * faults, the meeting input checks and Mercury's Locus deltas. No sockets. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "hydra_ids.h"
 #include "locus_model.h"
 #include "meeting_input.h"
+#include "mercury_events.h"
 #include "password_gate.h"
 #include "permission.h"
 #include "rest/json.h"
@@ -351,6 +352,81 @@ static void test_input(void) {
   cloud_store_free(&w.s);
 }
 
+/* A viewer-less DTO: sequence n, participants "id:identity:state:moderator". */
+static cJSON *dto(int n, int locked, const char *const *parts, size_t np) {
+  char text[1024];
+  int len = snprintf(text, sizeof text,
+                     "{\"url\":\"u\",\"info\":{\"a\":1},\"controls\":{\"lock\":{\"locked\":%s}},"
+                     "\"sequence\":{\"entries\":[%d],\"rangeStart\":0,\"rangeEnd\":0},"
+                     "\"participants\":[",
+                     locked ? "true" : "false", n);
+  for (size_t i = 0; i < np; i++) {
+    char id[16], who[16], state[16];
+    int mod = 0;
+    if (sscanf(parts[i], "%15[^:]:%15[^:]:%15[^:]:%d", id, who, state, &mod) != 4) return NULL;
+    len += snprintf(text + len, sizeof text - (size_t)len,
+                    "%s{\"id\":\"%s\",\"identity\":\"%s\",\"state\":\"%s\",\"moderator\":%s}",
+                    i ? "," : "", id, who, state, mod ? "true" : "false");
+  }
+  snprintf(text + len, sizeof text - (size_t)len, "]}");
+  return cJSON_Parse(text);
+}
+
+static void test_mercury_events(void) {
+  const char *p1[] = {"h:H:JOINED:1"};
+  const char *p2[] = {"h:H:JOINED:1", "a:A:IDLE:0"};
+  const char *p3[] = {"h:H:JOINED:1", "a:A:LEFT:0"};
+  cJSON *s2 = dto(2, 0, p1, 1), *s3 = dto(3, 0, p2, 2), *s4 = dto(4, 1, p2, 2),
+        *s5 = dto(5, 1, p3, 2);
+  cJSON *s7 = dto(7, 1, p3, 2);
+  cloud_merc_change first = {NULL, s2}, lobby = {s2, s3}, lock = {s3, s4}, leave = {s4, s5};
+  CHECK_STR(cloud_merc_event_type(&first), "locus.participant_joined");
+  CHECK_STR(cloud_merc_event_type(&lobby), "locus.participant_updated");
+  CHECK_STR(cloud_merc_event_type(&lock), "locus.controls_updated");
+  CHECK_STR(cloud_merc_event_type(&leave), "locus.participant_left");
+  CHECK(cloud_merc_delta(&first, "H") == NULL); /* no base */
+  cloud_merc_change gap = {s5, s7};
+  CHECK(cloud_merc_delta(&gap, "H") == NULL); /* not consecutive */
+  /* Recipients: joined and lobby; who left only in the change that made it so. */
+  CHECK(cloud_merc_is_recipient(&lobby, "A") && cloud_merc_is_recipient(&lobby, "H"));
+  CHECK(!cloud_merc_is_recipient(&first, "A") && !cloud_merc_is_recipient(&lobby, "X"));
+  CHECK(cloud_merc_is_recipient(&leave, "A"));
+  cloud_merc_change after_leave = {s5, s5};
+  CHECK(!cloud_merc_is_recipient(&after_leave, "A"));
+  cJSON *d = cloud_merc_delta(&lobby, "A");
+  const cJSON *parts = cJSON_GetObjectItem(d, "participants");
+  CHECK(cJSON_GetArraySize(parts) == 1);
+  CHECK_STR(cJSON_GetObjectItem(cJSON_GetArrayItem(parts, 0), "id")->valuestring, "a");
+  CHECK(cJSON_HasObjectItem(d, "self") && !cJSON_HasObjectItem(d, "controls"));
+  CHECK(!cJSON_HasObjectItem(d, "info")); /* unchanged top-level objects stay out */
+  const cJSON *base = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "baseSequence"), "entries");
+  CHECK(cJSON_GetArrayItem(base, 0)->valueint == 2);
+  cJSON_Delete(d);
+  d = cloud_merc_delta(&lock, "H");
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(d, "participants")) == 0);
+  CHECK(cJSON_HasObjectItem(d, "controls") && !cJSON_HasObjectItem(d, "self"));
+  cJSON_Delete(d);
+  /* The sequence number goes in when the frame is written. */
+  size_t len = 0;
+  char *text = cloud_merc_envelope(cJSON_CreateObject(), &len);
+  char buf[512];
+  CHECK(text && len + CLOUD_MERC_SEQ_TAIL < sizeof buf);
+  if (text && len + CLOUD_MERC_SEQ_TAIL < sizeof buf) {
+    memcpy(buf, text, len);
+    len = cloud_merc_close_envelope(buf, len, 42);
+    cJSON *env = cJSON_ParseWithLength(buf, len);
+    CHECK(env && cJSON_GetObjectItem(env, "sequenceNumber")->valueint == 42 &&
+          cJSON_IsObject(cJSON_GetObjectItem(env, "headers")));
+    cJSON_Delete(env);
+  }
+  cJSON_free(text);
+  cJSON_Delete(s2);
+  cJSON_Delete(s3);
+  cJSON_Delete(s4);
+  cJSON_Delete(s5);
+  cJSON_Delete(s7);
+}
+
 int main(void) {
   test_time();
   test_router();
@@ -360,5 +436,6 @@ int main(void) {
   test_config();
   test_faults();
   test_input();
+  test_mercury_events();
   return check_done("test_cloud_model");
 }
