@@ -37,6 +37,15 @@ typedef void (*usm_log_cb)(void *user, usm_log_level level, const char *msg);
 #define USM_DEFAULT_API_URL "https://webexapis.com/v1"
 
 /**
+ * Token refresh request: the Mercury event channel was refused with 4401
+ * (token unknown or expired). Call usm_client_set_token() with a fresh token,
+ * now or later (from another thread through usm_client_post()); the channel
+ * reconnects with backoff and uses whatever token is set then.
+ * Called on the loop thread.
+ */
+typedef void (*usm_token_refresh_cb)(usm_client *client, void *user);
+
+/**
  * Client settings. Initialise with usm_client_options_init(), then set what
  * you need. Strings are copied by usm_client_create(); the struct may be
  * discarded afterwards.
@@ -57,6 +66,12 @@ typedef struct usm_client_options {
   usm_log_cb log_cb;         /**< NULL: silent. */
   usm_log_level log_level;   /**< Highest level passed to log_cb. Default USM_LOG_INFO. */
   void *log_user;            /**< Passed to log_cb. */
+  /* Appended in 0.2 (read only when struct_size covers them). */
+  long mercury_ping_interval_ms; /**< Ping this long after each pong. Default 15000. */
+  long mercury_pong_timeout_ms;  /**< Reconnect when no pong comes this long after a ping. Default 14000. */
+  unsigned mercury_max_retries;  /**< Failed connects in a row before the event channel gives up. Default 10. */
+  usm_token_refresh_cb token_refresh_cb; /**< NULL: a refused token (4401) stops the event channel. */
+  void *token_refresh_user;      /**< Passed to token_refresh_cb. */
 } usm_client_options;
 
 /** Fill @p opts with defaults (all pointers NULL). Thread-safe. */
@@ -88,6 +103,16 @@ USM_API void usm_client_destroy(usm_client *client);
  * until the next libusm call on the same handle. Loop thread only.
  */
 USM_API const char *usm_client_last_error(const usm_client *client);
+
+/**
+ * Replace the access token used by every later request and (re)connection.
+ * Copied. Loop thread only (from other threads, call it in a function given
+ * to usm_client_post()).
+ * @return USM_OK; USM_ERR_INVALID_HANDLE; USM_ERR_INVALID_ARG (empty, spaces
+ *         or control characters); USM_ERR_LIMIT (longer than 8192 bytes);
+ *         USM_ERR_NO_MEMORY (the old token stays).
+ */
+USM_API usm_err usm_client_set_token(usm_client *client, const char *token);
 
 /** Attach an application pointer to the client. Loop thread only. */
 USM_API void usm_client_set_user(usm_client *client, void *user);

@@ -7,6 +7,7 @@
 #include "core/client_internal.h"
 #include "meeting/device.h"
 #include "meeting/meeting_internal.h"
+#include "mercury/mercury.h"
 #include "rest/discovery.h"
 #include "rest/http.h"
 #include "rest/url.h"
@@ -18,6 +19,13 @@
 #define DEFAULT_MAX_BODY_BYTES ((size_t)4 << 20)
 #define MAX_EXTRA_HEADERS 32
 #define MAX_TOKEN_BYTES 8192
+#define DEFAULT_PING_INTERVAL_MS 15000L
+#define DEFAULT_PONG_TIMEOUT_MS 14000L
+#define DEFAULT_MERCURY_MAX_RETRIES 10u
+#define MAX_MERCURY_RETRIES 1000u
+
+/* Fields appended after 0.1 are read only when the caller's struct has them. */
+#define HAS_OPT(o, f) ((o)->struct_size >= offsetof(usm_client_options, f) + sizeof((o)->f))
 
 void usm_client_options_init(usm_client_options *opts) {
   if (!opts) return;
@@ -29,6 +37,9 @@ void usm_client_options_init(usm_client_options *opts) {
   opts->max_retry_after_ms = DEFAULT_MAX_RETRY_AFTER_MS;
   opts->max_body_bytes = DEFAULT_MAX_BODY_BYTES;
   opts->log_level = USM_LOG_INFO;
+  opts->mercury_ping_interval_ms = DEFAULT_PING_INTERVAL_MS;
+  opts->mercury_pong_timeout_ms = DEFAULT_PONG_TIMEOUT_MS;
+  opts->mercury_max_retries = DEFAULT_MERCURY_MAX_RETRIES;
 }
 
 int usm__client_ok(const usm_client *c) { return c && c->magic == USM_CLIENT_MAGIC && !c->dead; }
@@ -42,13 +53,24 @@ static int header_ok(const char *h) {
   return 1;
 }
 
-static usm_err validate(const usm_client_options *o) {
-  if (o->struct_size < offsetof(usm_client_options, log_user) + sizeof(void *)) return USM_ERR_INVALID_ARG;
-  if (!o->access_token || !o->access_token[0]) return USM_ERR_INVALID_ARG;
-  size_t tl = strnlen(o->access_token, MAX_TOKEN_BYTES + 1);
+/* A token goes into an HTTP header and a JSON frame: no spaces, no controls. */
+static usm_err token_check(const char *t) {
+  if (!t || !t[0]) return USM_ERR_INVALID_ARG;
+  size_t tl = strnlen(t, MAX_TOKEN_BYTES + 1);
   if (tl > MAX_TOKEN_BYTES) return USM_ERR_LIMIT;
   for (size_t i = 0; i < tl; i++)
-    if ((unsigned char)o->access_token[i] <= ' ' || o->access_token[i] == 0x7f) return USM_ERR_INVALID_ARG;
+    if ((unsigned char)t[i] <= ' ' || t[i] == 0x7f) return USM_ERR_INVALID_ARG;
+  return USM_OK;
+}
+
+static usm_err validate(const usm_client_options *o) {
+  if (o->struct_size < offsetof(usm_client_options, log_user) + sizeof(void *)) return USM_ERR_INVALID_ARG;
+  usm_err te = token_check(o->access_token);
+  if (te != USM_OK) return te;
+  if (HAS_OPT(o, mercury_max_retries) &&
+      (o->mercury_ping_interval_ms <= 0 || o->mercury_pong_timeout_ms <= 0 ||
+       o->mercury_max_retries > MAX_MERCURY_RETRIES))
+    return USM_ERR_INVALID_ARG;
   if (o->connect_timeout_ms <= 0 || o->request_timeout_ms <= 0 || o->max_retry_after_ms < 0 ||
       o->max_body_bytes == 0 || o->max_retries > 10 || o->log_level > USM_LOG_DEBUG)
     return USM_ERR_INVALID_ARG;
@@ -109,6 +131,11 @@ static int copy_settings(usm_client *c, const usm_client_options *o) {
   c->log_cb = o->log_cb;
   c->log_level = o->log_level;
   c->log_user = o->log_user;
+  c->mercury_ping_interval_ms = HAS_OPT(o, mercury_ping_interval_ms) ? o->mercury_ping_interval_ms : DEFAULT_PING_INTERVAL_MS;
+  c->mercury_pong_timeout_ms = HAS_OPT(o, mercury_pong_timeout_ms) ? o->mercury_pong_timeout_ms : DEFAULT_PONG_TIMEOUT_MS;
+  c->mercury_max_retries = HAS_OPT(o, mercury_max_retries) ? o->mercury_max_retries : DEFAULT_MERCURY_MAX_RETRIES;
+  c->token_refresh_cb = HAS_OPT(o, token_refresh_cb) ? o->token_refresh_cb : NULL;
+  c->token_refresh_user = HAS_OPT(o, token_refresh_user) ? o->token_refresh_user : NULL;
   return 0;
 }
 
@@ -205,10 +232,13 @@ void usm__client_free(usm_client *c) {
   usm__http_cleanup(c);    /* cancels requests without callbacks, closes handles */
   usm__device_free(c);
   usm__discovery_free(c);
+  usm__mercury_shutdown(c); /* closes the websocket and starts the lws context's teardown */
   uv_close((uv_handle_t *)&c->wake, NULL);
-  /* Let libuv finish closing handles; bounded because nothing new starts. */
+  /* Let libuv finish closing handles (lws frees its context from its last
+   * close callback); bounded because nothing new starts. */
   for (int i = 0; i < 1000 && uv_run(&c->loop, UV_RUN_NOWAIT) != 0; i++) {
   }
+  usm__mercury_free(c);
   uv_loop_close(&c->loop);
   pthread_mutex_destroy(&c->post_lock);
   free_settings(c);
@@ -221,6 +251,17 @@ void usm__client_free(usm_client *c) {
 const char *usm_client_last_error(const usm_client *c) {
   if (!c || c->magic != USM_CLIENT_MAGIC) return "";
   return usm__strbuf_str(&c->last_error);
+}
+
+usm_err usm_client_set_token(usm_client *c, const char *token) {
+  if (!usm__client_ok(c)) return USM_ERR_INVALID_HANDLE;
+  usm_err e = token_check(token);
+  if (e != USM_OK) return e;
+  char *t = usm__strdup(token);
+  if (!t) return USM_ERR_NO_MEMORY;
+  free(c->access_token);
+  c->access_token = t;
+  return USM_OK;
 }
 
 void usm_client_set_user(usm_client *c, void *user) {

@@ -14,6 +14,7 @@
 struct usm_http;      /* rest/http.c */
 struct usm__discovery; /* rest/discovery.c */
 struct usm__device;    /* meeting/device.c */
+struct usm__mercury;   /* mercury/connection.c */
 
 typedef struct usm_post_item {
   struct usm_post_item *next;
@@ -39,6 +40,11 @@ struct usm_client {
   usm_log_level log_level;
   void *log_user;
   void *user;
+  long mercury_ping_interval_ms;
+  long mercury_pong_timeout_ms;
+  unsigned mercury_max_retries;
+  usm_token_refresh_cb token_refresh_cb;
+  void *token_refresh_user;
 
   /* loop */
   uv_loop_t loop;
@@ -56,6 +62,7 @@ struct usm_client {
   struct usm_http *http;
   struct usm__discovery *discovery; /* service catalog, fetched on first use */
   struct usm__device *device;       /* WDM registration, made on first use */
+  struct usm__mercury *mercury;     /* event channel and its lws context, made on first use */
   struct usm_meeting *meetings;     /* live meeting handles, detached on destroy */
   unsigned run_refs;       /* waits without a request in flight (lobby) that keep usm_client_run going */
   uint64_t rng;            /* xorshift state for retry jitter */

@@ -4,7 +4,6 @@
 #include "mercury/seq.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +28,8 @@ static int num_from_json(const cJSON *j, int64_t *out) {
   if (!cJSON_IsNumber(j)) return 0;
   double d = j->valuedouble;
   /* 2^63 is exact as a double; the range test also rejects NaN. */
-  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || floor(d) != d) return 0;
+  /* in int64 range and whole (the cast truncates; no libm needed) */
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || (double)(int64_t)d != d) return 0;
   *out = (int64_t)d;
   return 1;
 }
