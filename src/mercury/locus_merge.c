@@ -183,8 +183,10 @@ static void commit(cJSON *working, plan *p) {
     put_member(working, p->sync_url);
     p->sync_url = NULL;
   }
-  cJSON *base = cJSON_GetObjectItemCaseSensitive(working, "baseSequence");
-  if (base) cJSON_Delete(cJSON_DetachItemViaPointer(working, base));
+  /* every one of them: a hostile working copy may repeat the key */
+  cJSON *base;
+  while ((base = cJSON_GetObjectItemCaseSensitive(working, "baseSequence")))
+    cJSON_Delete(cJSON_DetachItemViaPointer(working, base));
 }
 
 usm_err usm__locus_merge(cJSON *working, const cJSON *delta) {

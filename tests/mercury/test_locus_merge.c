@@ -305,8 +305,20 @@ static void test_release_desync(void) {
   cJSON_Delete(w);
 }
 
+/* Found by fuzzing: a working copy repeating "baseSequence" kept the second one. */
+static void test_duplicate_base_sequence(void) {
+  cJSON *w = parse("{" URL ",\"sequence\":" SEQ(1) ",\"baseSequence\":" SEQ(0) ",\"baseSequence\":" SEQ(0) "}");
+  cJSON *d = delta(1, 2, NULL);
+  CHECK_INT(usm__locus_merge(w, d), USM_OK);
+  CHECK(cJSON_GetObjectItemCaseSensitive(w, "baseSequence") == NULL);
+  CHECK(last_seq(w) == 2);
+  cJSON_Delete(w);
+  cJSON_Delete(d);
+}
+
 int main(void) {
   test_merge();
+  test_duplicate_base_sequence();
   test_out_of_order();
   test_sync_cases();
   test_release_desync();
