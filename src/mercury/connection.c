@@ -2,6 +2,7 @@
  * libuv loop (foreign loop), the state machine of connection_fsm.c, pings,
  * acks, sequence checks and backoff. PROTOCOL.md §6, docs/mercury-connection.md. */
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ typedef struct usm__mercury usm__mercury;
 struct usm__mercury {
   usm_client *c;
   struct lws_context *ctx;
+  SSL_CTX *ssl_ctx; /* ours, handed to lws; freed after the context */
   struct lws_protocols protos[2];
   struct lws *wsi; /* the current connection, or NULL */
   uintptr_t gen;   /* attempt number, in each wsi's opaque data: older wsis are stale */
@@ -466,21 +468,36 @@ static int ensure_context(usm__mercury *m) {
   void *loops[] = {&c->loop};
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.protocols = m->protos;
-  /* DO_SSL_GLOBAL_INIT: lws 4.1 sets up client TLS only with it (OpenSSL 3's
-   * init itself is idempotent). Known lws limit, docs/mercury-connection.md:
-   * it re-allocates process-wide OpenSSL ex-data indexes per context.
-   * No signal handlers: a library must not take SIGSEGV/SIGFPE. With a CA
-   * file, trust only it (as the REST client does). */
-  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-                 LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN | LWS_SERVER_OPTION_DISABLE_IPV6;
-  if (c->ca_file) info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+  /* No DO_SSL_GLOBAL_INIT on the context: in lws 4.1.6 it re-allocates
+   * process-wide OpenSSL ex-data indexes, and a context made earlier then
+   * leaks its client SSL_CTX (upstream #2044; docs/mercury-connection.md).
+   * The client TLS context is ours instead, handed over below; lws never
+   * frees a provided one. No signal handlers: a library must not take
+   * SIGSEGV/SIGFPE. */
+  info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN |
+                 LWS_SERVER_OPTION_DISABLE_IPV6;
   info.foreign_loops = loops;
   info.user = m;
-  info.client_ssl_ca_filepath = c->ca_file; /* NULL: the system store */
   info.timeout_secs = (unsigned)((c->connect_timeout_ms + 999) / 1000);
   info.connect_timeout_secs = info.timeout_secs;
   m->ctx = lws_create_context(&info);
-  return m->ctx ? 0 : -1;
+  if (!m->ctx) return -1;
+
+  /* TLS 1.2+, trusting the client's CA file only when it has one (as the
+   * REST client does), else the system store. lws still checks the peer's
+   * certificate and host name on every connection. */
+  m->ssl_ctx = SSL_CTX_new(TLS_client_method());
+  if (!m->ssl_ctx || SSL_CTX_set_min_proto_version(m->ssl_ctx, TLS1_2_VERSION) != 1 ||
+      (c->ca_file ? SSL_CTX_load_verify_locations(m->ssl_ctx, c->ca_file, NULL)
+                  : SSL_CTX_set_default_verify_paths(m->ssl_ctx)) != 1)
+    return -1;
+  /* lws sets up client TLS only when this flag is in the info it is given;
+   * on the vhost (not the context) it does not touch the global indexes. */
+  struct lws_context_creation_info ti = info;
+  ti.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  ti.provided_client_ssl_ctx = m->ssl_ctx;
+  struct lws_vhost *vh = lws_get_vhost_by_name(m->ctx, "default");
+  return vh && lws_init_vhost_client_ssl(&ti, vh) == 0 ? 0 : -1;
 }
 
 static void connect_now(usm__mercury *m) {
@@ -667,6 +684,8 @@ void usm__mercury_free(usm_client *c) {
   if (!m) return;
   if (m->ctx) lws_context_destroy(m->ctx); /* second stage, see shutdown */
   m->ctx = NULL;
+  SSL_CTX_free(m->ssl_ctx); /* after lws: it held it until the context went */
+  m->ssl_ctx = NULL;
   q_clear(m);
   usm__strbuf_free(&m->rx);
   free(m->host);
