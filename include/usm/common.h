@@ -38,6 +38,7 @@ typedef enum usm_err {
   USM_ERR_INTERNAL = 5,           /**< A bug or unexpected failure inside libusm or a dependency. */
   USM_ERR_LIMIT = 6,              /**< A documented size or count bound was exceeded. */
   USM_ERR_CANCELLED = 7,          /**< The operation was cancelled. */
+  USM_ERR_MALFORMED = 8,          /**< Input from the network (packet, SDP, websocket frame) is malformed; it was dropped. */
   USM_ERR_INVALID_DESTINATION = 100, /**< The destination is none of the accepted kinds (official ParameterError). */
   USM_ERR_NETWORK = 200,          /**< Could not resolve, connect, send or receive. */
   USM_ERR_TLS = 201,              /**< TLS failed: certificate not trusted, wrong host name, handshake error. */
@@ -66,6 +67,15 @@ typedef enum usm_err {
   USM_ERR_MEETING_NOT_ACTIVE = 30101, /**< The meeting ended or is not active (official 30101). */
   USM_ERR_NOT_JOINED = 30102,     /**< The user is not in the meeting (official 30102). */
   USM_ERR_IN_LOBBY = 30104,       /**< The user is still in the lobby (official 30104). */
+  USM_ERR_EVENTS_REPLACED = 250,  /**< The event channel was closed because another connection of this device replaced it (Mercury 4000). */
+  USM_ERR_EVENTS_REFUSED = 251,   /**< The event channel refused this client (Mercury 4400/4403); it will not reconnect. */
+  USM_ERR_SDP = 600,              /**< The SDP is invalid, or offer and answer share no usable codec or transport. */
+  USM_ERR_ROAP = 601,             /**< The ROAP offer/answer failed (error message, glare not resolved, or timeout). */
+  USM_ERR_ICE_FAILED = 602,       /**< No ICE candidate pair works, or connectivity was lost and not restored. */
+  USM_ERR_DTLS = 603,             /**< The DTLS handshake failed or timed out. */
+  USM_ERR_FINGERPRINT_MISMATCH = 604, /**< The peer's DTLS certificate does not match the fingerprint in its SDP. */
+  USM_ERR_SRTP = 605,             /**< SRTP/SRTCP protection failed: bad authentication tag, wrong key or bad packet. */
+  USM_ERR_REPLAY = 606,           /**< An SRTP/SRTCP packet was a replay (or too old) and was dropped. */
   USM_ERR_SPACE_ID_DEPRECATED = 30105 /**< A space (room) id or conversation URL was given as destination (official code 30105). */
 } usm_err;
 
