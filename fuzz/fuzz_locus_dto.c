@@ -29,7 +29,8 @@ static void check(const usm__locus *l) {
   if (h && !h->is_host) abort();
 }
 
-static int count(void *ctx, usm_roster_change change, const usm__lpart *p) {
+static int count(void *ctx, usm_roster_change change, const usm__lpart *p, const usm__lpart *was) {
+  (void)was;
   if (!p || !p->id || change < USM_ROSTER_JOINED || change > USM_ROSTER_CHANGED) abort();
   ((size_t *)ctx)[change]++;
   return 1;

@@ -77,8 +77,26 @@ typedef enum usm_event_type {
   USM_EVENT_PASSWORD = 2,     /**< Password status or captcha changed. */
   USM_EVENT_ROSTER = 3,       /**< A participant joined, left or changed; see event.participant. */
   USM_EVENT_HOST = 4,         /**< The host changed; see event.participant (the new host). */
-  USM_EVENT_LOCK = 5          /**< The meeting was locked or unlocked; see event.locked. */
+  USM_EVENT_LOCK = 5,         /**< The meeting was locked or unlocked; see event.locked. */
+  USM_EVENT_MUTE = 6,         /**< A participant's audio or video mute changed; see event.participant (after its USM_EVENT_ROSTER). */
+  USM_EVENT_CONNECTION = 7,   /**< The client's live event channel changed state; see event.connection, event.error. */
+  USM_EVENT_ERROR = 8,        /**< Input from the cloud was dropped (malformed or oversized); see event.error, event.detail. */
+  USM_EVENT_ROAP = 9          /**< A media (ROAP) message from the cloud for this meeting; see event.roap. */
 } usm_event_type;
+
+/**
+ * State of the client's live event channel (Mercury), shared by its meetings
+ * (docs/mercury-connection.md). While it is not ONLINE, a meeting in the
+ * lobby or joined fetches its state from Locus every few seconds instead, so
+ * events keep coming, later. Append-only.
+ */
+typedef enum usm_connection_state {
+  USM_CONNECTION_IDLE = 0,        /**< Not started: no meeting has joined yet. */
+  USM_CONNECTION_CONNECTING = 1,  /**< Opening the channel for the first time. */
+  USM_CONNECTION_ONLINE = 2,      /**< Events flow; every meeting is resynced after each (re)connect. */
+  USM_CONNECTION_RECONNECTING = 3, /**< Lost; reconnecting after a backoff (1 s doubling to 32 s, with jitter). */
+  USM_CONNECTION_OFFLINE = 4      /**< Given up; event.error says why (e.g. USM_ERR_EVENTS_REPLACED). */
+} usm_connection_state;
 
 /** What a USM_EVENT_ROSTER reports. Append-only. */
 typedef enum usm_roster_change {
@@ -95,6 +113,10 @@ typedef struct usm_event {
   const usm_participant *participant;  /**< ROSTER: who; HOST: the new host, NULL when none; else NULL. */
   int locked;                          /**< LOCK: 1 locked, 0 unlocked. */
   usm_roster_change change;            /**< ROSTER: joined, left or changed; else USM_ROSTER_NONE. */
+  usm_connection_state connection;     /**< CONNECTION: the new state; else the current one. */
+  usm_err error;                       /**< CONNECTION (OFFLINE, RECONNECTING): why; ERROR: what was wrong; else USM_OK. */
+  const char *detail;                  /**< CONNECTION, ERROR: text for logs (close code, reason); else NULL. */
+  const char *roap;                    /**< ROAP: the message object ({messageType, seq, sdps, ...}) as JSON text; else NULL. */
 } usm_event;
 
 /**
@@ -215,6 +237,17 @@ USM_API usm_err usm_meeting_invite(usm_meeting *m, const char *email, usm_meetin
 /** Host only: lock (1) or unlock (0) the meeting. */
 USM_API usm_err usm_meeting_lock(usm_meeting *m, int locked, usm_meeting_done_cb cb, void *user);
 
+/**
+ * Mute or unmute a participant's audio and/or video in the roster (Locus
+ * controls; others see a USM_EVENT_MUTE). Oneself while JOINED; another
+ * participant: host only (USM_ERR_NOT_HOST from the cloud otherwise).
+ * @param participant_id NULL for oneself.
+ * @param audio 1 mute, 0 unmute, -1 leave as is.
+ * @param video 1 mute, 0 unmute, -1 leave as is (not both -1).
+ */
+USM_API usm_err usm_meeting_mute(usm_meeting *m, const char *participant_id, int audio, int video,
+                                 usm_meeting_done_cb cb, void *user);
+
 /* ---- state accessors (loop thread; strings valid until the next event or call) ---- */
 
 /** Current state. */
@@ -239,6 +272,10 @@ USM_API usm_err usm_meeting_self(const usm_meeting *m, usm_participant *out);
 USM_API const char *usm_meeting_last_error(const usm_meeting *m);
 /** Name of a state ("ready", "in_lobby", ...); static. */
 USM_API const char *usm_meeting_state_name(usm_meeting_state s);
+/** State of the live event channel serving this meeting's client. */
+USM_API usm_connection_state usm_meeting_connection_state(const usm_meeting *m);
+/** Name of a connection state ("online", "reconnecting", ...); static. */
+USM_API const char *usm_connection_state_name(usm_connection_state s);
 
 /* ---- capabilities of the signed-in user ---- */
 

@@ -37,6 +37,7 @@ static const unsigned allowed[USM__OP_COUNT] = {
   [USM__OP_ASSIGN_HOST] = BIT(S(JOINED)),
   [USM__OP_INVITE] = BIT(S(JOINED)),
   [USM__OP_LOCK] = BIT(S(JOINED)),
+  [USM__OP_MUTE] = BIT(S(JOINED)),
 };
 
 /* Calls that run as the meeting's one flow operation. */
@@ -44,7 +45,7 @@ static const unsigned flow_ops = 1u << USM__OP_SET_PASSWORD | 1u << USM__OP_REFR
                                  1u << USM__OP_JOIN | 1u << USM__OP_LEAVE | 1u << USM__OP_END;
 
 static const char *const op_names[USM__OP_COUNT] = {
-  "set_password", "refresh_captcha", "join", "leave", "end", "admit", "assign_host", "invite", "lock",
+  "set_password", "refresh_captcha", "join", "leave", "end", "admit", "assign_host", "invite", "lock", "mute",
 };
 
 const char *usm__op_name(usm__op op) { return (unsigned)op < USM__OP_COUNT ? op_names[op] : "?"; }

@@ -17,6 +17,7 @@ typedef enum usm__op {
   USM__OP_ASSIGN_HOST,
   USM__OP_INVITE,
   USM__OP_LOCK,
+  USM__OP_MUTE,
   USM__OP_COUNT
 } usm__op;
 

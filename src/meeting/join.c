@@ -187,8 +187,12 @@ usm_err usm_meeting_join(usm_meeting *m, const usm_join_options *opts, usm_meeti
     m->busy = 0;
     m->op_cb = NULL;
     if (!usm__strbuf_str(&m->last_error)[0]) usm__meeting_set_error(m, "join: %s", usm_strerror(e));
+    return e;
   }
-  return e;
+  /* Open the event channel now: the sync after it comes online catches up
+   * on anything that happened between the join answer and the first event. */
+  usm__events_start(m);
+  return USM_OK;
 }
 
 /* ---- leave and end ---------------------------------------------------------- */

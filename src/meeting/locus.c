@@ -26,12 +26,17 @@ static usm__input input_of(const usm__locus *l) {
   return USM__IN_COUNT;
 }
 
-static int roster_event(void *ctx, usm_roster_change change, const usm__lpart *p) {
+/* USM_EVENT_ROSTER, then USM_EVENT_MUTE when the change was a mute. */
+static int roster_event(void *ctx, usm_roster_change change, const usm__lpart *p, const usm__lpart *was) {
   usm_meeting *m = ctx;
   usm_participant view;
   usm__lpart_view(p, &view);
   usm_event ev = {.type = USM_EVENT_ROSTER, .state = m->state, .participant = &view, .change = change};
-  return usm__meeting_emit(m, &ev);
+  if (!usm__meeting_emit(m, &ev)) return 0;
+  if (!was || (was->audio_muted == p->audio_muted && was->video_muted == p->video_muted)) return 1;
+  usm__lpart_view(p, &view); /* the application may not keep or change it */
+  usm_event mute = {.type = USM_EVENT_MUTE, .state = m->state, .participant = &view};
+  return usm__meeting_emit(m, &mute);
 }
 
 static int same_id(const usm__lpart *a, const usm__lpart *b) {
@@ -75,6 +80,11 @@ int usm__meeting_apply_dto(usm_meeting *m, const cJSON *dto, usm_err *err) {
     return 1;
   }
   if (!m->locus_url || strcmp(m->locus_url, cur->url) != 0) usm__set_str(&m->locus_url, cur->url);
+  if (dto != m->locus_json) {
+    /* the new working copy for Mercury deltas; without one, a delta means a sync */
+    cJSON_Delete(m->locus_json);
+    m->locus_json = cJSON_Duplicate(dto, 1);
+  }
   usm__locus *old = m->locus;
   m->locus = cur;
   int alive = 1;
@@ -85,6 +95,25 @@ int usm__meeting_apply_dto(usm_meeting *m, const cJSON *dto, usm_err *err) {
   usm__locus_free(old);
   free(old);
   return alive;
+}
+
+int usm__meeting_apply_delta(usm_meeting *m, cJSON *delta) {
+  if (!m->locus_json) {
+    cJSON_Delete(delta);
+    usm__watch_sync(m);
+    return 1;
+  }
+  usm__delta_result res;
+  usm_err e = usm__locus_delta_feed(m->locus_json, &m->ooo, delta, &res);
+  if (e != USM_OK) usm__log(m->client, USM_LOG_WARN, "locus: delta not applied (%s)", usm_err_name(e));
+  if (res.need_sync) {
+    usm__watch_sync(m);
+  } else {
+    usm__watch_hold(m, m->ooo.n > 0);
+  }
+  if (res.applied == 0) return 1;
+  usm_err pe;
+  return usm__meeting_apply_dto(m, m->locus_json, &pe);
 }
 
 /* ---- host actions ------------------------------------------------------------ */
@@ -198,6 +227,38 @@ usm_err usm_meeting_invite(usm_meeting *m, const char *email, usm_meeting_done_c
     return USM_ERR_NO_MEMORY;
   }
   return action(m, USM__OP_INVITE, "PUT", "", NULL, NULL, o, 1, cb, user);
+}
+
+usm_err usm_meeting_mute(usm_meeting *m, const char *participant_id, int audio, int video, usm_meeting_done_cb cb,
+                         void *user) {
+  if (!usm__meeting_ok(m)) return USM_ERR_INVALID_HANDLE;
+  usm__strbuf_reset(&m->last_error);
+  if (audio < -1 || audio > 1 || video < -1 || video > 1 || (audio < 0 && video < 0)) {
+    usm__meeting_set_error(m, "mute: audio and video must be -1, 0 or 1, not both -1");
+    return USM_ERR_INVALID_ARG;
+  }
+  if (participant_id && id_arg(m, participant_id, "mute")) return USM_ERR_INVALID_ARG;
+  if (!participant_id) {
+    if (!m->locus || !m->locus->has_self) {
+      usm__meeting_set_error(m, "mute: not in the meeting");
+      return m->state == USM_MEETING_JOINED ? USM_ERR_WRONG_STATE : USM_ERR_NOT_JOINED;
+    }
+    participant_id = m->locus->self.id;
+  }
+  cJSON *o = cJSON_CreateObject();
+  int ok = o != NULL;
+  const char *const keys[] = {"audio", "video"};
+  const int want[] = {audio, video};
+  for (int i = 0; i < 2 && ok; i++) {
+    if (want[i] < 0) continue;
+    cJSON *k = cJSON_AddObjectToObject(o, keys[i]);
+    ok = k && cJSON_AddBoolToObject(k, "muted", want[i]);
+  }
+  if (!ok) {
+    cJSON_Delete(o);
+    return USM_ERR_NO_MEMORY;
+  }
+  return action(m, USM__OP_MUTE, "PATCH", "/participant/", participant_id, "/controls", o, 0, cb, user);
 }
 
 usm_err usm_meeting_lock(usm_meeting *m, int locked, usm_meeting_done_cb cb, void *user) {

@@ -53,6 +53,9 @@ static void drop_locus(usm_meeting *m) {
   usm__locus_free(m->locus);
   free(m->locus);
   m->locus = NULL;
+  cJSON_Delete(m->locus_json);
+  m->locus_json = NULL;
+  usm__ooo_clear(&m->ooo);
 }
 
 void usm__captcha_clear(usm__captcha *k) {
@@ -89,6 +92,15 @@ void usm_meeting_destroy(usm_meeting *m) {
   quiesce(m);
   m->dead = 1;
   if (m->hold == 0) meeting_free(m);
+}
+
+usm_meeting *usm__meeting_hold(usm_meeting *m) {
+  m->hold++;
+  return m;
+}
+
+void usm__meeting_release(usm_meeting *m) {
+  if (--m->hold == 0 && m->dead) meeting_free(m);
 }
 
 /* ---- calls into the application ------------------------------------------ */
@@ -180,6 +192,7 @@ usm_err usm_meetings_create(usm_client *c, const char *destination, usm_dest_typ
   }
   m->magic = USM_MEETING_MAGIC;
   m->client = c;
+  usm__ooo_init(&m->ooo);
   usm__strbuf_init(&m->last_error, 0);
   m->state = USM_MEETING_RESOLVING;
   m->password = USM_PASSWORD_UNKNOWN;

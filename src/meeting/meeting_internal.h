@@ -8,6 +8,7 @@
 #include "core/strbuf.h"
 #include "meeting/fsm.h"
 #include "meeting/locus_dto.h"
+#include "mercury/locus_merge.h"
 #include "rest/http.h"
 #include "rest/lazy.h"
 
@@ -61,6 +62,8 @@ struct usm_meeting {
   int moderator;
   char correlation_id[37];
   usm__locus *locus; /* the last DTO applied: roster, self, sequence; NULL outside lobby/joined */
+  cJSON *locus_json; /* the same DTO as JSON: the working copy that Mercury deltas merge into */
+  usm__ooo_queue ooo; /* deltas that arrived before their base */
   struct usm__lobby *lobby;
   struct usm__watch *watch;
 };
@@ -85,6 +88,11 @@ int usm__op_complete(usm_meeting *m, usm_err err, const char *msg);
  * roster on LEFT/ENDED and emit USM_EVENT_STATE. */
 int usm__meeting_input(usm_meeting *m, usm__input in);
 int usm__emit_password(usm_meeting *m);
+
+/* Keep @p m allocated across calls that may destroy it (returns m); the
+ * release frees it if it was destroyed meanwhile. */
+usm_meeting *usm__meeting_hold(usm_meeting *m);
+void usm__meeting_release(usm_meeting *m);
 
 /* The client's destroy: every meeting becomes an inert handle. */
 void usm__meetings_detach(usm_client *c);
@@ -130,19 +138,34 @@ usm_err usm__join_locus(usm_meeting *m);
 
 /* ---- locus.c: DTOs and the Locus calls after the join ---------------------- */
 
-/* Apply a DTO (from a join, an action or a poll). 0 when m is gone; *err
- * gets USM_ERR_BAD_RESPONSE (etc.) when it does not parse. */
+/* Apply a full DTO (from a join, an action, a sync or Mercury) if it is
+ * newer than the working copy. 0 when m is gone; *err gets
+ * USM_ERR_BAD_RESPONSE (etc.) when it does not parse. */
 int usm__meeting_apply_dto(usm_meeting *m, const cJSON *dto, usm_err *err);
+/* Merge a Mercury delta (owned) into the working copy, with the official
+ * sequence rules; may hold it, or start a sync. 0 when m is gone. */
+int usm__meeting_apply_delta(usm_meeting *m, cJSON *delta);
 
 /* ---- lobby.c: the lobby keep-alive ------------------------------------------ */
 
 usm_err usm__lobby_start(usm_meeting *m);
 void usm__lobby_stop(usm_meeting *m);
 
-/* ---- locus_watch.c: DTO polling in the lobby and in the meeting (until Mercury) -- */
+/* ---- locus_watch.c: keeping the locus fresh: sync, and polling without Mercury -- */
 
-/* Start, retune or stop the polling to suit m->state. */
+/* Start, retune or stop polling to suit m->state and the event channel
+ * (polling only while the channel is not online). */
 void usm__watch_update(usm_meeting *m);
 void usm__watch_stop(usm_meeting *m);
+/* Fetch the state now (syncUrl, else the full DTO); one at a time. */
+void usm__watch_sync(usm_meeting *m);
+/* Deltas are held: sync in 10..15 s unless they resolve (official OOO timer). */
+void usm__watch_hold(usm_meeting *m, int held);
+
+/* ---- events.c: the client's Mercury channel, as meetings see it ------------- */
+
+/* Open the client's event channel if it is not running (at join). */
+void usm__events_start(usm_meeting *m);
+int usm__events_online(const usm_client *c);
 
 #endif

@@ -47,12 +47,12 @@ int usm__roster_diff(const usm__locus *old, const usm__locus *cur, usm__roster_f
   for (size_t i = 0; go && cur && i < cur->n_roster; i++) {
     const usm__lpart *p = &cur->roster[i], *was = find(old, old_ix, p->id);
     if (!was)
-      go = fn(ctx, USM_ROSTER_JOINED, p);
+      go = fn(ctx, USM_ROSTER_JOINED, p, NULL);
     else if (usm__lpart_differs(was, p))
-      go = fn(ctx, USM_ROSTER_CHANGED, p);
+      go = fn(ctx, USM_ROSTER_CHANGED, p, was);
   }
   for (size_t i = 0; go && old && i < old->n_roster; i++)
-    if (!find(cur, cur_ix, old->roster[i].id)) go = fn(ctx, USM_ROSTER_LEFT, &old->roster[i]);
+    if (!find(cur, cur_ix, old->roster[i].id)) go = fn(ctx, USM_ROSTER_LEFT, &old->roster[i], NULL);
   free(old_ix);
   free(cur_ix);
   return go;

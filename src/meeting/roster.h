@@ -7,8 +7,9 @@
 
 #include "meeting/locus_dto.h"
 
-/* Called once per difference; return 0 to stop. */
-typedef int (*usm__roster_fn)(void *ctx, usm_roster_change change, const usm__lpart *p);
+/* Called once per difference; @p was: the old entry for CHANGED, else
+ * NULL. Return 0 to stop. */
+typedef int (*usm__roster_fn)(void *ctx, usm_roster_change change, const usm__lpart *p, const usm__lpart *was);
 
 /*
  * Compare rosters by participant id: JOINED and CHANGED in @p cur's order,

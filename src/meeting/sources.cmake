@@ -4,6 +4,7 @@ list(APPEND USM_SOURCES
   rest/lazy.c
   rest/discovery.c
   meeting/device.c
+  meeting/events.c
   meeting/fsm.c
   meeting/info.c
   meeting/jwt.c

@@ -49,17 +49,10 @@ struct usm__mercury {
   char peer_reason[124];
   int local_code;    /* our own close in progress, 0: none */
   char local_reason[64];
-  int run_ref;       /* holds c->run_refs while started */
   int shutting_down;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static void set_run_ref(usm__mercury *m, int on) {
-  if (on && !m->run_ref) m->c->run_refs++;
-  if (!on && m->run_ref) m->c->run_refs--;
-  m->run_ref = on;
-}
 
 static void q_clear(usm__mercury *m) {
   while (m->q_count) {
@@ -143,7 +136,6 @@ static int go(usm__mercury *m, usm__mevent e) {
   usm__log(m->c, USM_LOG_DEBUG, "mercury: %s --%s--> %s", usm__mstate_name(m->state), usm__mevent_name(e),
            usm__mstate_name((usm__mstate)next));
   m->state = (usm__mstate)next;
-  set_run_ref(m, next != USM__MS_IDLE && next != USM__MS_OFFLINE);
   return 0;
 }
 
@@ -662,7 +654,6 @@ void usm__mercury_shutdown(usm_client *c) {
   usm__mercury *m = c->mercury;
   if (!m) return;
   m->shutting_down = 1;
-  set_run_ref(m, 0);
   timers_stop(m);
   q_clear(m);
   m->wsi = NULL;

@@ -212,7 +212,8 @@ static void test_newer(void) {
 
 static char log_buf[4096];
 
-static int record(void *ctx, usm_roster_change change, const usm__lpart *p) {
+static int record(void *ctx, usm_roster_change change, const usm__lpart *p, const usm__lpart *was) {
+  (void)was;
   int *stop_after = ctx;
   const char *k = change == USM_ROSTER_JOINED ? "joined" : change == USM_ROSTER_LEFT ? "left" : "changed";
   size_t l = strlen(log_buf);
@@ -220,7 +221,8 @@ static int record(void *ctx, usm_roster_change change, const usm__lpart *p) {
   return !stop_after || --*stop_after > 0;
 }
 
-static int count_changes(void *ctx, usm_roster_change change, const usm__lpart *p) {
+static int count_changes(void *ctx, usm_roster_change change, const usm__lpart *p, const usm__lpart *was) {
+  (void)was;
   (void)p;
   ((size_t *)ctx)[change]++;
   return 1;
