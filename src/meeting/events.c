@@ -183,8 +183,7 @@ static void on_roap(usm_client *c, const cJSON *data) {
   cJSON_free(text);
 }
 
-static void on_event(usm_client *c, const char *type, const cJSON *data, void *user) {
-  (void)user;
+void usm__events_feed(usm_client *c, const char *type, const cJSON *data) {
   if (strncmp(type, "locus.", 6) != 0) return; /* not ours (conversation, presence, ...) */
   if (strcmp(type, "locus.message.roap") == 0) {
     on_roap(c, data);
@@ -201,6 +200,11 @@ static void on_event(usm_client *c, const char *type, const cJSON *data, void *u
   locus_event le = {locus, strcmp(type, "locus.difference") == 0 ||
                                cJSON_GetObjectItemCaseSensitive(locus, "baseSequence") != NULL};
   for_each(c, same_locus, url, apply, &le);
+}
+
+static void on_event(usm_client *c, const char *type, const cJSON *data, void *user) {
+  (void)user;
+  usm__events_feed(c, type, data);
 }
 
 /* ---- start --------------------------------------------------------------------------- */

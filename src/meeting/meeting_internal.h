@@ -167,5 +167,8 @@ void usm__watch_hold(usm_meeting *m, int held);
 /* Open the client's event channel if it is not running (at join). */
 void usm__events_start(usm_meeting *m);
 int usm__events_online(const usm_client *c);
+/* One Mercury event (data.eventType and data) to the meetings it names: what
+ * the channel's on_event does, callable on its own by the benchmark. */
+void usm__events_feed(usm_client *c, const char *type, const cJSON *data);
 
 #endif
