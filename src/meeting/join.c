@@ -42,7 +42,7 @@ static void new_correlation_id(usm_meeting *m) {
 }
 
 /* {"device":{...},"correlationId":...} shared by join and leave. */
-static cJSON *device_body(usm_meeting *m, int url_first) {
+cJSON *usm__meeting_device_body(usm_meeting *m, int url_first) {
   const usm__device_info *dev = usm__device(m->client);
   cJSON *o = cJSON_CreateObject(), *d = cJSON_AddObjectToObject(o, "device");
   int ok = o && d && dev;
@@ -111,7 +111,7 @@ usm_err usm__join_locus(usm_meeting *m) {
     return USM_ERR_NO_MEMORY;
   }
   new_correlation_id(m);
-  cJSON *o = device_body(m, 1);
+  cJSON *o = usm__meeting_device_body(m, 1);
   int ok = o && cJSON_AddStringToObject(o, "correlationId", m->correlation_id) &&
            cJSON_AddTrueToObject(o, "respOnlySdp") && cJSON_AddTrueToObject(o, "allowMultiDevice") &&
            cJSON_AddNumberToObject(o, "supportsNativeLobby", 1);
@@ -261,7 +261,7 @@ usm_err usm_meeting_leave(usm_meeting *m, usm_meeting_done_cb cb, void *user) {
   }
   usm_strbuf url;
   usm__strbuf_init(&url, 0);
-  cJSON *o = device_body(m, 0);
+  cJSON *o = usm__meeting_device_body(m, 0);
   int ok = o && cJSON_AddNullToObject(o, "usingResource") &&
            cJSON_AddStringToObject(o, "correlationId", m->correlation_id);
   char *body = ok ? cJSON_PrintUnformatted(o) : NULL;

@@ -94,6 +94,14 @@ static usm_err parse_self(const cJSON *self, const char *device_url, usm__locus 
   if (rc > 0) return USM_OK; /* a self without id is no self */
   out->has_self = 1;
   out->self.is_self = 1;
+  int url_oom = 0;
+  /* media (ROAP) requests go to {self.url}/media: only a URL we would call anyway */
+  out->self_url = dup_str(self, "url", &url_oom);
+  if (url_oom) return USM_ERR_NO_MEMORY;
+  if (out->self_url && usm__url_check(out->self_url) != USM_OK) {
+    free(out->self_url);
+    out->self_url = NULL;
+  }
   int wait;
   const cJSON *mine = scan_devices(self, device_url, &wait);
   out->self_waiting = out->self.state == USM__P_IDLE && str_is(get(mine, "intent"), "type", "WAIT");
@@ -218,6 +226,7 @@ void usm__locus_free(usm__locus *l) {
   free(l->sip_uri);
   free(l->meeting_number);
   free(l->keepalive_url);
+  free(l->self_url);
   for (size_t i = 0; i < l->n_roster; i++) lpart_free(&l->roster[i]);
   free(l->roster);
   lpart_free(&l->self);

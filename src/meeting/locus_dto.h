@@ -42,6 +42,7 @@ typedef struct usm__locus {
   usm__lpart self;
   int self_waiting;     /* self IDLE and our device's intent WAIT: in the lobby */
   char *keepalive_url;  /* of our device, while waiting */
+  char *self_url;       /* self.url ({locusUrl}/participant/{id}): where media (ROAP) requests go */
   int keepalive_secs;   /* 0: none */
   cJSON *sequence;      /* a copy of the DTO's "sequence" object, sent back in delta requests */
   int has_seq;

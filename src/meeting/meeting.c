@@ -7,6 +7,7 @@
 
 #include "core/client_internal.h"
 #include "meeting/meeting_internal.h"
+#include "meeting/roap.h"
 #include "meeting/roster.h"
 #include "rest/call.h"
 
@@ -56,6 +57,7 @@ static void drop_locus(usm_meeting *m) {
   cJSON_Delete(m->locus_json);
   m->locus_json = NULL;
   usm__ooo_clear(&m->ooo);
+  usm__roap_free(m); /* a new join starts a new ROAP session */
 }
 
 void usm__captcha_clear(usm__captcha *k) {

@@ -17,6 +17,7 @@
 typedef struct usm__mreq usm__mreq;
 struct usm__lobby;
 struct usm__watch;
+struct usm__roap;
 
 /* What the running meeting-info fetch is for. */
 typedef enum usm__info_purpose { USM__INFO_FOR_CREATE, USM__INFO_FOR_PASSWORD, USM__INFO_FOR_JOIN } usm__info_purpose;
@@ -66,6 +67,7 @@ struct usm_meeting {
   usm__ooo_queue ooo; /* deltas that arrived before their base */
   struct usm__lobby *lobby;
   struct usm__watch *watch;
+  struct usm__roap *roap; /* media signalling queue and sequence (roap.c); per join */
 };
 
 /* ---- meeting.c ---------------------------------------------------------- */
@@ -115,10 +117,14 @@ struct usm__mreq {
   char method[8];
   char *url, *body;
   unsigned flags, redirects;
+  long timeout_ms; /* 0: the client's request timeout */
 };
 
 usm_err usm__mreq_send(usm_meeting *m, const char *method, const char *url, const char *body, unsigned flags,
                        usm__mreq_fn on_done, usm_meeting_done_cb cb, void *user);
+/* The same with its own whole-request timeout (0: the client's). */
+usm_err usm__mreq_send_timed(usm_meeting *m, const char *method, const char *url, const char *body, unsigned flags,
+                             long timeout_ms, usm__mreq_fn on_done, usm_meeting_done_cb cb, void *user);
 void usm__mreq_cancel_all(usm_meeting *m);
 /* The Locus "errorCode" of a failed answer, or 0. */
 long usm__locus_error_code(const usm_http_result *r);
@@ -133,6 +139,9 @@ usm_err usm__info_start(usm_meeting *m, usm__info_purpose why, const char *passw
 
 /* ---- join.c --------------------------------------------------------------- */
 
+/* {"device":{url, deviceType},"correlationId"...} as Locus wants it in join,
+ * leave and media requests; NULL: out of memory or no device. */
+cJSON *usm__meeting_device_body(usm_meeting *m, int url_first);
 /* The Locus join itself (after any token refresh). */
 usm_err usm__join_locus(usm_meeting *m);
 

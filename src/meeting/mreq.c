@@ -51,6 +51,7 @@ static usm_err start(usm_client *c, usm__mreq *q) {
     .body = q->body,
     .idempotent = (q->flags & USM__MREQ_IDEMPOTENT) != 0,
     .final_423 = (q->flags & USM__MREQ_FINAL_423) != 0,
+    .timeout_ms = q->timeout_ms,
     .headers = (q->flags & USM__MREQ_LOCUS) ? locus_headers : NULL,
     .done = on_http,
     .ctx_free = on_cancel,
@@ -107,6 +108,11 @@ static void on_http(usm_client *c, const usm_http_result *r, void *ctx) {
 
 usm_err usm__mreq_send(usm_meeting *m, const char *method, const char *url, const char *body, unsigned flags,
                        usm__mreq_fn on_done, usm_meeting_done_cb cb, void *user) {
+  return usm__mreq_send_timed(m, method, url, body, flags, 0, on_done, cb, user);
+}
+
+usm_err usm__mreq_send_timed(usm_meeting *m, const char *method, const char *url, const char *body, unsigned flags,
+                             long timeout_ms, usm__mreq_fn on_done, usm_meeting_done_cb cb, void *user) {
   if (strlen(method) >= sizeof(((usm__mreq *)0)->method)) return USM_ERR_INVALID_ARG;
   usm__mreq *q = calloc(1, sizeof *q);
   if (!q) return USM_ERR_NO_MEMORY;
@@ -115,6 +121,7 @@ usm_err usm__mreq_send(usm_meeting *m, const char *method, const char *url, cons
   q->cb = cb;
   q->user = user;
   q->flags = flags;
+  q->timeout_ms = timeout_ms;
   strcpy(q->method, method);
   q->url = usm__strdup(url);
   q->body = usm__strdup(body);

@@ -17,5 +17,6 @@ list(APPEND USM_SOURCES
   meeting/mreq.c
   meeting/people.c
   meeting/resolve.c
+  meeting/roap.c
   meeting/roster.c
 )

@@ -239,7 +239,8 @@ static int setup_easy(usm_client *c, usm_http_req *r) {
   if (c->ca_file) ok &= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file) == CURLE_OK;
   ok &= curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent) == CURLE_OK;
   ok &= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms) == CURLE_OK;
-  ok &= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->request_timeout_ms) == CURLE_OK;
+  ok &= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->call.timeout_ms > 0 ? r->call.timeout_ms : c->request_timeout_ms) ==
+        CURLE_OK;
   ok &= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->resp.limit) == CURLE_OK;
   ok &= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK;
   ok &= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;

@@ -25,6 +25,7 @@ typedef struct usm_http_call {
   int idempotent;       /* may be retried after a 500 */
   int final_423;        /* a 423 is an answer (captcha, locked meeting), never retried */
   size_t max_body;      /* 0: the client's max_body_bytes; else the smaller of the two */
+  long timeout_ms;      /* 0: the client's request_timeout_ms; else this (ROAP's own timeouts) */
   const char *const *headers; /* NULL-terminated extra "Name: value" lines, or NULL */
   usm_http_done_fn done;
   usm_http_free_fn ctx_free;
