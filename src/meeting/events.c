@@ -117,7 +117,6 @@ static int emit_error(usm_meeting *m, void *arg) {
   const dropped *d = arg;
   usm_event ev = {.type = USM_EVENT_ERROR,
                   .state = m->state,
-                  .connection = (usm_connection_state)m->client->events_state,
                   .error = d->err,
                   .detail = d->detail};
   return usm__meeting_emit(m, &ev);
@@ -163,10 +162,7 @@ static int apply(usm_meeting *m, void *arg) {
 }
 
 static int emit_roap(usm_meeting *m, void *arg) {
-  usm_event ev = {.type = USM_EVENT_ROAP,
-                  .state = m->state,
-                  .connection = (usm_connection_state)m->client->events_state,
-                  .roap = arg};
+  usm_event ev = {.type = USM_EVENT_ROAP, .state = m->state, .roap = arg};
   return usm__meeting_emit(m, &ev);
 }
 

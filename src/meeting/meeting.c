@@ -130,7 +130,9 @@ static int alive(const usm_meeting *m) { return !m->dead && m->client && !m->cli
 int usm__meeting_emit(usm_meeting *m, const usm_event *ev) {
   if (!m->event_cb) return alive(m);
   if (!enter(m)) return 0;
-  m->event_cb(m, ev, m->event_user);
+  usm_event e = *ev; /* every event tells the channel's current state */
+  if (e.type != USM_EVENT_CONNECTION) e.connection = (usm_connection_state)m->client->events_state;
+  m->event_cb(m, &e, m->event_user);
   return leave(m);
 }
 
