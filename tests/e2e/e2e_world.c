@@ -1,5 +1,6 @@
 #include "e2e_world.h"
 
+#include <curl/curl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@ static long now_ms(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
+
+long e2e_now_ms(void) { return now_ms(); }
 
 int e2e_start(e2e_world *w, const char *const *args) {
   memset(w, 0, sizeof *w);
@@ -30,18 +33,85 @@ void e2e_stop(e2e_world *w) {
   cloud_proc_stop(&w->cloud);
 }
 
-usm_client *e2e_client(e2e_world *w, const char *token) {
+usm_client *e2e_client_opts(e2e_world *w, const usm_client_options *opts) {
   if (w->nclients == E2E_MAX_CLIENTS) return NULL;
+  usm_client_options o = *opts;
+  if (!o.discovery_url) o.discovery_url = w->cloud.discovery_url;
+  if (!o.ca_file) o.ca_file = w->cloud.ca_file;
+  usm_client *c = NULL;
+  if (usm_client_create(&o, &c) != USM_OK) return NULL;
+  w->paused[w->nclients] = 0;
+  w->clients[w->nclients++] = c;
+  return c;
+}
+
+usm_client *e2e_client(e2e_world *w, const char *token) {
   usm_client_options o;
   usm_client_options_init(&o);
   o.access_token = token;
-  o.discovery_url = w->cloud.discovery_url;
-  o.ca_file = w->cloud.ca_file;
   o.request_timeout_ms = 10000;
-  usm_client *c = NULL;
-  if (usm_client_create(&o, &c) != USM_OK) return NULL;
-  w->clients[w->nclients++] = c;
-  return c;
+  return e2e_client_opts(w, &o);
+}
+
+void e2e_pause(e2e_world *w, const usm_client *c, int paused) {
+  for (int i = 0; i < w->nclients; i++)
+    if (w->clients[i] == c) w->paused[i] = paused;
+}
+
+typedef struct body_buf {
+  char *p;
+  size_t len;
+} body_buf;
+
+static size_t collect(char *data, size_t size, size_t n, void *userp) {
+  body_buf *b = userp;
+  size_t add = size * n;
+  if (b->len + add > (8u << 20)) return 0;
+  char *np = realloc(b->p, b->len + add + 1);
+  if (!np) return 0;
+  memcpy(np + b->len, data, add);
+  b->p = np;
+  b->len += add;
+  b->p[b->len] = '\0';
+  return add;
+}
+
+int e2e_admin_get(const e2e_world *w, const char *path, char **out) {
+  *out = NULL;
+  char url[512];
+  snprintf(url, sizeof url, "%s%s", w->cloud.admin_url, path);
+  CURL *e = curl_easy_init();
+  if (!e) return -1;
+  body_buf b = {0};
+  curl_easy_setopt(e, CURLOPT_URL, url);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+  long status = -1;
+  if (curl_easy_perform(e) == CURLE_OK) curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(e);
+  *out = b.p;
+  return (int)status;
+}
+
+int e2e_guest_token(const e2e_world *w, const char *subject, const char *name, char *token, size_t cap) {
+  char url[512], body[512];
+  snprintf(url, sizeof url, "%s/v1/guests/token", w->cloud.url);
+  snprintf(body, sizeof body, "{\"subject\":\"%s\",\"displayName\":\"%s\"}", subject, name);
+  unsigned char *out = NULL;
+  size_t len = 0;
+  int st = cloud_proc_post(&w->cloud, url, E2E_SERVICE_APP_TOKEN, body, &out, &len);
+  const char *at = out && st == 200 ? strstr((char *)out, "\"accessToken\":\"") : NULL;
+  size_t n = 0;
+  if (at) {
+    at += strlen("\"accessToken\":\"");
+    while (at[n] && at[n] != '"' && n + 1 < cap) n++;
+    memcpy(token, at, n);
+  }
+  if (cap) token[n] = '\0';
+  free(out);
+  return n > 0 ? 0 : -1;
 }
 
 void e2e_pump(e2e_world *w, long ms) {
@@ -49,13 +119,16 @@ void e2e_pump(e2e_world *w, long ms) {
   do {
     struct pollfd fds[E2E_MAX_CLIENTS];
     int timeout = 20;
+    nfds_t n = 0;
     for (int i = 0; i < w->nclients; i++) {
-      fds[i] = (struct pollfd){.fd = usm_client_fd(w->clients[i]), .events = POLLIN};
+      if (w->paused[i]) continue;
+      fds[n++] = (struct pollfd){.fd = usm_client_fd(w->clients[i]), .events = POLLIN};
       int t = usm_client_timeout(w->clients[i]);
       if (t >= 0 && t < timeout) timeout = t;
     }
-    poll(fds, (nfds_t)w->nclients, timeout);
-    for (int i = 0; i < w->nclients; i++) usm_client_process(w->clients[i]);
+    poll(fds, n, timeout);
+    for (int i = 0; i < w->nclients; i++)
+      if (!w->paused[i]) usm_client_process(w->clients[i]);
   } while (now_ms() < until);
 }
 

@@ -12,11 +12,12 @@
 #define E2E_BOB_TOKEN "usm-demo-bob-token"
 #define E2E_SERVICE_APP_TOKEN "usm-demo-serviceapp-token"
 
-#define E2E_MAX_CLIENTS 8
+#define E2E_MAX_CLIENTS 16
 
 typedef struct e2e_world {
   cloud_proc cloud;
   usm_client *clients[E2E_MAX_CLIENTS];
+  int paused[E2E_MAX_CLIENTS]; /* 1: e2e_pump leaves this client's loop alone */
   int nclients;
 } e2e_world;
 
@@ -32,6 +33,17 @@ int e2e_start(e2e_world *w, const char *const *cloud_args);
 void e2e_stop(e2e_world *w);
 /* A client of @p token against the cloud (through discovery), tracked for cleanup. */
 usm_client *e2e_client(e2e_world *w, const char *token);
+/* A client with @p opts (discovery URL and CA file filled in when NULL), tracked for cleanup. */
+usm_client *e2e_client_opts(e2e_world *w, const usm_client_options *opts);
+/* Stop (1) or resume (0) running @p c's loop in e2e_pump: the client then
+ * notices nothing (a dropped socket, events) until it runs again. */
+void e2e_pause(e2e_world *w, const usm_client *c, int paused);
+/* GET an admin path ("/admin/state"); malloc'd NUL-terminated body in *out. HTTP status or -1. */
+int e2e_admin_get(const e2e_world *w, const char *path, char **out);
+/* A guest token minted by the demo Service App for @p subject / @p name. 0 on success. */
+int e2e_guest_token(const e2e_world *w, const char *subject, const char *name, char *token, size_t cap);
+/* Milliseconds of CLOCK_MONOTONIC. */
+long e2e_now_ms(void);
 /* Run every client's loop until *flag != 0, at most @p ms; 1 if the flag was set. */
 int e2e_run_until(e2e_world *w, const int *flag, long ms);
 /* Run every client's loop for @p ms. */

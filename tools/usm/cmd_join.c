@@ -4,8 +4,10 @@
  * meeting asks for one, and the meeting joined (unless --no-join). Then
  * session commands run one after another, from --script "cmd; cmd" and then
  * from stdin: password, captcha, join, admit, host, invite, lock, unlock,
- * roster, state, wait, sleep, leave, end, quit. When they run out, a joined
- * session leaves. The loop is embedded: poll() on stdin and usm_client_fd(). */
+ * mute, unmute, roster, state, wait, sleep, leave, end, quit. When they run
+ * out, a joined session leaves. --events prints every meeting event (live
+ * roster, connection of the event channel, dropped input). The loop is
+ * embedded: poll() on stdin and usm_client_fd(). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -129,6 +131,8 @@ static int wait_satisfied(join_session *s) {
     usm_participant me;
     return usm_meeting_self(s->m, &me) == USM_OK && me.is_host;
   }
+  if (strcmp(w, "connection") == 0)
+    return strcmp(usm_connection_state_name(usm_meeting_connection_state(s->m)), s->wait_arg) == 0;
   return strcmp(usm_meeting_state_name(st), w) == 0;
 }
 
@@ -203,6 +207,11 @@ static void run_command(join_session *s, char *line) {
   } else if (!strcmp(cmd, "invite")) {
     if (!a1) return usage_fail(s, cmd, "usage: invite EMAIL");
     start(s, cmd, usm_meeting_invite(s->m, a1, on_done, s));
+  } else if (!strcmp(cmd, "mute") || !strcmp(cmd, "unmute")) {
+    /* mute|unmute [WHO]: audio; oneself without WHO, another participant as host */
+    const char *id = NULL;
+    if (a1) id = find_who(s->m, rest, &who) ? who.id : rest;
+    start(s, cmd, usm_meeting_mute(s->m, id, !strcmp(cmd, "mute"), -1, on_done, s));
   } else if (!strcmp(cmd, "lock") || !strcmp(cmd, "unlock")) {
     start(s, cmd, usm_meeting_lock(s->m, !strcmp(cmd, "lock"), on_done, s));
   } else if (!strcmp(cmd, "leave")) {
@@ -215,7 +224,7 @@ static void run_command(join_session *s, char *line) {
     join_out_state(&s->out, s->m);
   } else if (!strcmp(cmd, "wait") || !strcmp(cmd, "sleep")) {
     /* wait joined|in_lobby|ready|left|ended|host [SECS]; wait participant WHO [in_meeting|in_lobby|gone] [SECS];
-     * sleep MS */
+     * wait connection online|reconnecting|offline|... [SECS]; sleep MS */
     long ms = 30000;
     s->wait_arg[0] = '\0';
     if (!strcmp(cmd, "sleep")) {
@@ -240,6 +249,10 @@ static void run_command(join_session *s, char *line) {
         }
         snprintf(s->wait_arg, sizeof s->wait_arg, "%s", target);
         secs = NULL;
+      } else if (!strcmp(a1, "connection")) {
+        if (!a2) return usage_fail(s, cmd, "usage: wait connection idle|connecting|online|reconnecting|offline [SECS]");
+        snprintf(s->wait_arg, sizeof s->wait_arg, "%s", a2);
+        secs = next_word(&p);
       }
       long v;
       if (secs && cli_parse_long(secs, 1, MAX_WAIT_MS / 1000, &v) == 0) ms = v * 1000;
@@ -251,7 +264,7 @@ static void run_command(join_session *s, char *line) {
     s->quit = 1;
   } else {
     usage_fail(s, cmd, "unknown command (password, captcha [refresh], join, admit, host, invite, lock, "
-                       "unlock, roster, state, wait, sleep, leave, end, quit)");
+                       "unlock, mute, unmute, roster, state, wait, sleep, leave, end, quit)");
   }
 }
 
@@ -337,7 +350,7 @@ int cmd_join(int argc, char **argv, cli_globals *g) {
   join_session s;
   memset(&s, 0, sizeof s);
   s.stdin_open = 1;
-  join_out_init(&s.out, g->json, cli_arg(&a, F_EVENTS) != NULL);
+  join_out_init(&s.out, g->json, cli_arg(&a, F_EVENTS) != NULL, isatty(STDOUT_FILENO));
   usm_join_options_init(&s.jo);
   s.jo.display_name = cli_arg(&a, F_NAME);
   s.jo.pin = cli_arg(&a, F_PIN);
@@ -366,6 +379,7 @@ int cmd_join(int argc, char **argv, cli_globals *g) {
     run_op(&s, "leave", usm_meeting_leave(s.m, on_done, &s));
   rc = s.failures ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 out:
+  join_out_finish(&s.out);
   usm_meeting_destroy(s.m);
   usm_client_destroy(s.client);
   free(s.script);
