@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Build the libFuzzer targets with clang and run each for SECONDS (default 30)
+# Build the libFuzzer targets with clang and run each for SECONDS (default 20)
 # over a scratch copy of its seed corpus (the checked-in corpus is not changed).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
-secs=${1:-30}
+secs=${1:-20}
 CC=clang "$src/scripts/build.sh" "$src/build-fuzz" -DUSM_FUZZ=ON -DUSM_BUILD_TESTS=OFF -DUSM_BUILD_TOOLS=OFF
 for f in "$src"/build-fuzz/fuzz/fuzz_*; do
   name=$(basename "$f"); corpus="$src/fuzz/corpus/${name#fuzz_}"

@@ -17,7 +17,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir "$src/build-asan" --output-on-failure -j "$jobs"
 
 echo "== fuzz (short runs over the seed corpora)"
-"$src/scripts/fuzz.sh" "${USM_FUZZ_SECONDS:-30}"
+"$src/scripts/fuzz.sh" "${USM_FUZZ_SECONDS:-20}"
 
 echo "== API reference (Doxygen, warnings are errors)"
 cmake --build "$src/build" --target docs
