@@ -13,6 +13,7 @@ DEBS=(
   libssl-dev libsrtp2-dev libopus-dev libvpx-dev
   # tools used by the tests and docs
   openssl valgrind doxygen python3 binutils
+  coturn iproute2                      # a real TURN server for the ICE tests (loopback only)
 )
 PRISM_VERSION=5.14   # @stoplight/prism-cli; newer releases need Node 22+
 
