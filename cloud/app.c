@@ -1,16 +1,24 @@
 #include "app.h"
 
+#include "media_server.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+/* Every locus change goes out on Mercury, and ends the media of whoever left. */
+static void locus_changed(void *user, struct cloud_locus *l) {
+  cloud_app *app = user;
+  cloud_mercury_locus_changed(app, l);
+  cloud_media_locus_changed(app->media, l);
+}
 
 void cloud_app_init(cloud_app *app) {
   memset(app, 0, sizeof *app);
   cloud_store_init(&app->store);
   cloud_faults_init(&app->faults);
   cloud_mercury_init(&app->mercury, app);
-  /* Every locus change goes out on Mercury. */
-  app->store.locus_changed = cloud_mercury_locus_changed;
+  app->store.locus_changed = locus_changed;
   app->store.locus_changed_user = app;
 }
 
@@ -69,8 +77,9 @@ static void serve(cloud_app *app, const cloud_route *const *tables, size_t n, in
 unsigned cloud_app_handle(cloud_app *app, cloud_listener listener, cloud_req *q, cloud_resp *r) {
   static const cloud_route *const public_tables[] = {
       cloud_discovery_routes,    cloud_people_routes,  cloud_meetings_routes, cloud_invitees_routes,
-      cloud_meeting_info_routes, cloud_captcha_routes, cloud_locus_routes};
-  static const cloud_route *const admin_tables[] = {cloud_admin_routes, cloud_admin_mercury_routes};
+      cloud_meeting_info_routes, cloud_captcha_routes, cloud_locus_routes, cloud_media_routes};
+  static const cloud_route *const admin_tables[] = {cloud_admin_routes, cloud_admin_mercury_routes,
+                                                    cloud_admin_media_routes};
   cloud_req_set_tracking_id(q);
   unsigned delay = 0;
   if (listener == CLOUD_LISTENER_ADMIN) {

@@ -15,6 +15,8 @@ struct cloud_app {
   cloud_faults faults;
   /* The open Mercury websockets. */
   cloud_mercury mercury;
+  /* The media server (ROAP, ICE, DTLS-SRTP, SFU); NULL when not started. */
+  struct cloud_media *media;
   char host[64]; /* "127.0.0.1:PORT" of the public listener */
   char base[80]; /* "https://127.0.0.1:PORT" */
 };
@@ -46,5 +48,7 @@ extern const cloud_route cloud_captcha_routes[];
 extern const cloud_route cloud_locus_routes[];
 extern const cloud_route cloud_admin_routes[];
 extern const cloud_route cloud_admin_mercury_routes[];
+extern const cloud_route cloud_media_routes[];
+extern const cloud_route cloud_admin_media_routes[];
 
 #endif

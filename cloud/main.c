@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "media_server.h"
 #include "server.h"
 #include "tls_ca.h"
 
@@ -18,17 +19,23 @@ typedef struct options {
   const char *state_dir;
   const char *config;
   int captcha_after; /* -1: from the config */
+  cloud_media_options media;
 } options;
 
 static void usage(FILE *f) {
   fprintf(f,
           "usage: usm-cloud [--port N] [--admin-port N] [--state-dir DIR] [--config FILE]\n"
-          "                 [--captcha-after N]\n"
+          "                 [--captcha-after N] [--media-ports LO-HI]\n"
+          "                 [--turn-url URL --turn-user U --turn-password P]\n"
           "  --port N           public HTTPS port on 127.0.0.1 (0: ephemeral; default 0)\n"
           "  --admin-port N     admin HTTP port on 127.0.0.1 (0: ephemeral; default 0)\n"
           "  --state-dir DIR    where the CA and certificates live (default ./usm-cloud-state)\n"
           "  --config FILE      users and spaces (default: the built-in demo world)\n"
-          "  --captcha-after N  wrong passwords before a captcha (0: never; default 3)\n");
+          "  --captcha-after N  wrong passwords before a captcha (0: never; default 3)\n"
+          "  --media-ports LO-HI  UDP ports of the media server on 127.0.0.1 (default %d-%d)\n"
+          "  --turn-url URL, --turn-user U, --turn-password P\n"
+          "                     what TURN discovery answers (default: no TURN)\n",
+          CLOUD_MEDIA_DEFAULT_PORT_LO, CLOUD_MEDIA_DEFAULT_PORT_HI);
 }
 
 static int parse_int(const char *s, long lo, long hi, int *out) {
@@ -39,8 +46,21 @@ static int parse_int(const char *s, long lo, long hi, int *out) {
   return 0;
 }
 
+/* "LO-HI", 1 <= LO <= HI <= 65535. */
+static int parse_range(const char *s, int *lo, int *hi) {
+  char buf[32];
+  const char *dash = s ? strchr(s, '-') : NULL;
+  if (!dash || (size_t)(dash - s) >= sizeof buf) return -1;
+  memcpy(buf, s, (size_t)(dash - s));
+  buf[dash - s] = '\0';
+  if (parse_int(buf, 1, 65535, lo) != 0 || parse_int(dash + 1, 1, 65535, hi) != 0 || *lo > *hi)
+    return -1;
+  return 0;
+}
+
 static int parse_args(int argc, char **argv, options *o) {
-  *o = (options){0, 0, "./usm-cloud-state", NULL, -1};
+  *o = (options){0, 0, "./usm-cloud-state", NULL, -1,
+                 {CLOUD_MEDIA_DEFAULT_PORT_LO, CLOUD_MEDIA_DEFAULT_PORT_HI, NULL, NULL, NULL}};
   for (int i = 1; i < argc; i += 2) { /* every option takes one value */
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     int bad = 0;
@@ -57,6 +77,14 @@ static int parse_args(int argc, char **argv, options *o) {
       o->state_dir = v;
     } else if (strcmp(a, "--config") == 0 && v && *v) {
       o->config = v;
+    } else if (strcmp(a, "--media-ports") == 0) {
+      bad = parse_range(v, &o->media.port_lo, &o->media.port_hi);
+    } else if (strcmp(a, "--turn-url") == 0 && v && *v && strlen(v) < 1024) {
+      o->media.turn_url = v;
+    } else if (strcmp(a, "--turn-user") == 0 && v && *v && strlen(v) < 1024) {
+      o->media.turn_user = v;
+    } else if (strcmp(a, "--turn-password") == 0 && v && *v && strlen(v) < 1024) {
+      o->media.turn_password = v;
     } else {
       bad = 1;
     }
@@ -66,6 +94,11 @@ static int parse_args(int argc, char **argv, options *o) {
       return -1;
     }
   }
+  if (!o->media.turn_url != !o->media.turn_user || !o->media.turn_url != !o->media.turn_password) {
+    fprintf(stderr, "usm-cloud: --turn-url, --turn-user and --turn-password go together\n");
+    usage(stderr);
+    return -1;
+  }
   return 0;
 }
 
@@ -73,6 +106,7 @@ typedef struct run {
   uv_signal_t sigint;
   uv_signal_t sigterm;
   cloud_server *server;
+  cloud_media *media;
   int stopping;
 } run;
 
@@ -82,6 +116,7 @@ static void on_signal(uv_signal_t *h, int signum) {
   r->stopping = 1;
   fprintf(stderr, "usm-cloud: signal %d, shutting down\n", signum);
   cloud_server_stop(r->server);
+  cloud_media_stop(r->media);
   uv_close((uv_handle_t *)&r->sigint, NULL);
   uv_close((uv_handle_t *)&r->sigterm, NULL);
 }
@@ -119,9 +154,18 @@ int main(int argc, char **argv) {
   uv_loop_t loop;
   if (uv_loop_init(&loop) != 0) goto out_app;
   run r = {0};
+  char why[300];
+  if (!(r.media = cloud_media_create(&loop, &app, &o.media, why, sizeof why))) {
+    fprintf(stderr, "usm-cloud: media: %s\n", why);
+    goto out_loop;
+  }
+  app.media = r.media;
   cloud_server_options so = {o.port, o.admin_port, tls.cert, tls.key};
   r.server = cloud_server_start(&loop, &app, &so);
-  if (!r.server) goto out_loop;
+  if (!r.server) {
+    cloud_media_stop(r.media);
+    goto out_loop;
+  }
   int port = cloud_server_port(r.server), admin_port = cloud_server_admin_port(r.server);
   if (port > 0 && admin_port > 0) {
     cloud_app_set_port(&app, port);
@@ -132,12 +176,16 @@ int main(int argc, char **argv) {
     uv_signal_start(&r.sigterm, on_signal, SIGTERM);
     ready_line(&app, &tls, admin_port);
     rc = 0;
+  } else {
+    cloud_media_stop(r.media);
   }
   uv_run(&loop, UV_RUN_DEFAULT);
   cloud_server_free(r.server);
 out_loop:
   /* Whatever lws left closing finishes here. */
   uv_run(&loop, UV_RUN_DEFAULT);
+  app.media = NULL;
+  cloud_media_free(r.media);
   if (uv_loop_close(&loop) != 0) fprintf(stderr, "usm-cloud: the loop still had handles\n");
 out_app:
   cloud_app_free(&app);

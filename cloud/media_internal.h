@@ -1,0 +1,238 @@
+/* Inside the media server: the server, one participant's media connection,
+ * its streams and impairments, shared by the cloud/media_*.c files only. */
+#ifndef USM_CLOUD_MEDIA_INTERNAL_H
+#define USM_CLOUD_MEDIA_INTERNAL_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "ids.h"
+#include "media/dtls.h"
+#include "media/rtp_seq.h"
+#include "media/sdp_negotiate.h"
+#include "media/srtp_session.h"
+#include "media_server.h"
+#include "vec.h"
+
+/* Bounds. */
+#define CLOUD_MEDIA_MAX_PARTS 256     /* media connections in all */
+#define CLOUD_MEDIA_MAX_PER_LOCUS 16  /* media connections per locus */
+#define CLOUD_MEDIA_MAX_DATAGRAM 1500 /* larger RTP/RTCP is dropped; nothing larger is sent */
+#define CLOUD_MEDIA_BUF (CLOUD_MEDIA_MAX_DATAGRAM + 64)
+#define CLOUD_MEDIA_MAX_IN 8          /* incoming streams (SSRCs) tracked per connection */
+#define CLOUD_MEDIA_MAX_OUT (CLOUD_MEDIA_MAX_PER_LOCUS * 3) /* forwarded streams per receiver */
+#define CLOUD_MEDIA_MAX_QUEUE 256     /* datagrams held by one impairment queue */
+#define CLOUD_MEDIA_MAX_QUEUE_MS 2000 /* longest a datagram may be held */
+#define CLOUD_MEDIA_CONSENT_MS 30000  /* RFC 7675: consent lost after 30 s without checks */
+#define CLOUD_MEDIA_TICK_MS 500       /* housekeeping: RTCP reports, consent, sweep */
+#define CLOUD_MEDIA_KINDS 3           /* audio, video, slides (usm__sdp_kind order) */
+
+typedef enum cloud_ice_state {
+  CLOUD_ICE_NEW,       /* no valid check yet (or forgotten by dropIce) */
+  CLOUD_ICE_CHECKING,  /* valid checks, nothing nominated */
+  CLOUD_ICE_CONNECTED, /* USE-CANDIDATE seen: the pair is selected */
+  CLOUD_ICE_DISCONNECTED /* consent expired */
+} cloud_ice_state;
+
+typedef enum cloud_dir { CLOUD_DIR_UP, CLOUD_DIR_DOWN } cloud_dir;
+
+/* One impairment setting (see POST /admin/media). */
+typedef struct cloud_impair_cfg {
+  double loss;        /* % of datagrams dropped at random */
+  int ge;             /* Gilbert-Elliott burst loss on */
+  double ge_p, ge_r;  /* % chance per datagram: good->bad, bad->good */
+  double ge_loss_bad, ge_loss_good; /* % loss in each state */
+  unsigned burst_len, burst_every; /* fixed bursts: drop burst_len of every burst_every */
+  unsigned jitter_ms; /* uniform extra delay 0..jitter_ms */
+  double reorder;     /* % held back by jitter_ms + 20 ms more */
+  double duplicate;   /* % sent twice */
+  unsigned bw_kbps;   /* link rate; 0 = unlimited */
+} cloud_impair_cfg;
+
+typedef struct cloud_impair_item {
+  uint64_t due_us;
+  size_t len;
+  uint8_t *data;
+} cloud_impair_item;
+
+typedef void (*cloud_impair_deliver)(void *user, uint8_t *data, size_t len);
+
+/* One direction's impairment and its bounded delay queue. */
+typedef struct cloud_impair {
+  cloud_impair_cfg cfg;
+  int ge_bad;
+  uint64_t burst_pos;
+  uint64_t link_free_us; /* when the capped link is free again */
+  uint64_t rng;
+  cloud_impair_item queue[CLOUD_MEDIA_MAX_QUEUE]; /* sorted by due_us */
+  size_t n;
+  uv_timer_t timer;
+  int timer_on;
+  cloud_impair_deliver deliver;
+  void *user;
+  uint64_t dropped, delayed, duplicated, overflow;
+} cloud_impair;
+
+/* What one m-line negotiated. */
+typedef struct cloud_media_neg {
+  int active;                /* accepted */
+  usm__sdp_codec_id codec;
+  int pt, dtmf_pt;           /* the participant's payload types (dtmf -1: none) */
+  uint32_t clock;
+  int sends, recvs;          /* from our side: we send to / receive from the participant */
+  uint32_t ssrcs[USM__SDP_MAX_REMOTE_SSRCS];
+  size_t n_ssrcs;
+} cloud_media_neg;
+
+/* A stream the participant sends us. */
+typedef struct cloud_in_stream {
+  int used;
+  uint32_t ssrc;
+  int kind;
+  usm__rtp_rx rx;
+  uint32_t lsr;        /* middle 32 bits of the last SR's NTP time */
+  uint64_t lsr_at_us;  /* when it came */
+  uint64_t last_us;
+} cloud_in_stream;
+
+/* A stream we forward to the participant: one per sender and media kind. */
+typedef struct cloud_out_stream {
+  int used;
+  char from[CLOUD_UUID_SIZE]; /* the sender's participant id */
+  int kind;
+  uint32_t ssrc;       /* what this receiver sees, stable */
+  uint32_t src_ssrc;   /* the sender's current SSRC */
+  int started;
+  uint16_t seq_off;    /* out = in + off */
+  uint32_t ts_off;
+  uint16_t last_seq;
+  uint32_t last_ts;
+  uint64_t last_us;
+  uint32_t clock;
+  uint32_t packets, octets;
+} cloud_out_stream;
+
+typedef struct cloud_kind_stats {
+  uint64_t packets_in, bytes_in, packets_out, bytes_out;
+} cloud_kind_stats;
+
+typedef struct cloud_media_part cloud_media_part;
+
+struct cloud_media {
+  uv_loop_t *loop;
+  struct cloud_app *app;
+  int port_lo, port_hi, next_port;
+  char *turn_url, *turn_user, *turn_password;
+  usm__dtls_ctx *dtls_ctx;
+  cloud_vec parts; /* cloud_media_part* */
+  uv_timer_t tick;
+  int stopped;
+  int closing_handles; /* handles of the server itself still closing */
+  cloud_vec dying; /* parts whose handles are closing */
+  uint8_t rx[CLOUD_MEDIA_BUF * 2];
+};
+
+struct cloud_media_part {
+  cloud_media *srv;
+  char locus_id[CLOUD_UUID_SIZE];
+  char part_id[CLOUD_UUID_SIZE];
+  char media_id[CLOUD_UUID_SIZE];
+  struct cloud_user *user;
+  int negotiated; /* an OFFER was answered */
+  int answer_version;
+  uint64_t session_id;
+
+  uv_udp_t sock;
+  int port;
+  int handles_open; /* uv handles not yet closed */
+
+  /* ICE (lite, controlled) */
+  char ufrag[16], pwd[40];
+  char remote_ufrag[64], remote_pwd[128];
+  cloud_ice_state ice;
+  struct sockaddr_in valid;    /* last address with a valid check */
+  int have_valid;
+  struct sockaddr_in selected; /* nominated (USE-CANDIDATE) */
+  int have_selected;
+  uint64_t last_consent_ms;
+  uint64_t ice_ok, ice_refused;
+
+  /* DTLS */
+  usm__dtls *dtls;
+  usm__dtls_role role;
+  char remote_fp_alg[16], remote_fp[200];
+  uv_timer_t dtls_timer;
+  usm__srtp_session *srtp_in, *srtp_out;
+
+  /* what was negotiated, per usm__sdp_kind */
+  cloud_media_neg neg[CLOUD_MEDIA_KINDS];
+  uint32_t our_ssrc; /* sender SSRC of our RTCP */
+  cloud_in_stream in[CLOUD_MEDIA_MAX_IN];
+  cloud_out_stream out[CLOUD_MEDIA_MAX_OUT];
+
+  cloud_impair impair[2]; /* CLOUD_DIR_UP, CLOUD_DIR_DOWN */
+
+  cloud_kind_stats stats[CLOUD_MEDIA_KINDS];
+  uint64_t rtcp_in, rtcp_out, srtp_auth_failures, replays, dropped;
+};
+
+/* ---- media_server.c ---- */
+uint64_t cloud_media_now_ms(void);
+uint64_t cloud_media_now_us(void);
+/* The connection of participant @p part_id, or NULL. */
+cloud_media_part *cloud_media_find(cloud_media *m, const char *part_id);
+/* A new connection with its socket bound in the range. NULL: no port, limit, memory. */
+cloud_media_part *cloud_media_part_new(cloud_media *m, const char *locus_id, const char *part_id,
+                                       struct cloud_user *user, char *err, size_t errlen);
+/* Closes and frees @p p (asynchronously: its handles close first). */
+void cloud_media_part_close(cloud_media_part *p);
+/* Sends one datagram to the participant's selected (or validated) address. */
+void cloud_media_send_raw(cloud_media_part *p, const uint8_t *data, size_t len);
+/* Sends a datagram through the downlink impairment. */
+void cloud_media_send(cloud_media_part *p, const uint8_t *data, size_t len);
+/* A fresh random uint32 (never 0). */
+uint32_t cloud_media_rand32(void);
+
+/* ---- media_participant.c ---- */
+/* New local ICE credentials (creation, dropIce, ICE restart). */
+void cloud_media_part_new_ice(cloud_media_part *p);
+/* (Re)creates the DTLS endpoint for the negotiated role and fingerprint. 0 or -1. */
+int cloud_media_part_dtls_setup(cloud_media_part *p, char *err, size_t errlen);
+/* One DTLS datagram from the participant. */
+void cloud_media_part_dtls_feed(cloud_media_part *p, const uint8_t *data, size_t len);
+/* ICE selected a pair: a DTLS client starts its handshake now. */
+void cloud_media_part_ice_selected(cloud_media_part *p);
+const char *cloud_media_dtls_state_name(const cloud_media_part *p);
+const char *cloud_media_ice_state_name(cloud_ice_state s);
+
+/* ---- media_ice_lite.c ---- */
+void cloud_media_ice_on_stun(cloud_media_part *p, const uint8_t *buf, size_t len,
+                             const struct sockaddr_in *from);
+/* Whether media from @p from may be accepted. */
+int cloud_media_ice_trusted(const cloud_media_part *p, const struct sockaddr_in *from);
+
+/* ---- media_forward.c ---- */
+/* One SRTP or SRTCP datagram from @p p after the uplink impairment. */
+void cloud_media_forward_in(void *part, uint8_t *data, size_t len);
+/* Periodic RTCP: SR for forwarded streams, RR for received ones. */
+void cloud_media_rtcp_tick(cloud_media_part *p);
+
+/* ---- media_impair.c ---- */
+int cloud_impair_init(cloud_impair *im, uv_loop_t *loop, cloud_impair_deliver deliver, void *user);
+/* Replaces the settings (queued datagrams stay queued). */
+void cloud_impair_set(cloud_impair *im, const cloud_impair_cfg *cfg);
+/* Drops, delays, duplicates or passes one datagram (copied when held). */
+void cloud_impair_push(cloud_impair *im, const uint8_t *data, size_t len);
+/* Frees the queue and closes the timer (@p cb on close). */
+void cloud_impair_close(cloud_impair *im, uv_close_cb cb);
+cJSON *cloud_impair_json(const cloud_impair *im);
+
+/* ---- media_sdp.c ---- */
+/* The answer SDP to @p offer for @p p (malloc'd text in *answer); fills
+ * p->neg, the remote ICE credentials, fingerprint and the DTLS role.
+ * -1 with the reason in @p err when the SDP is unusable. */
+int cloud_media_sdp_answer(cloud_media_part *p, const char *offer, size_t len, char **answer,
+                           char *err, size_t errlen);
+
+#endif

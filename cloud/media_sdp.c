@@ -1,0 +1,168 @@
+/* The answer SDP, Linus style: "o=linus", a=ice-lite at session level, one
+ * host candidate 127.0.0.1 <port> per m-line (all BUNDLEd on one socket),
+ * a=content:main/slides, a=label, b=TIAS, our ice-ufrag/pwd and sha-256
+ * fingerprint, a=setup:passive (active only for a passive offer), rtcp-mux,
+ * the offer's mids. Codecs come from the offer: opus/48000/2 (+
+ * telephone-event), H264 packetization-mode=1 preferred, else VP8. The
+ * negotiation itself is libusm's (sdp_negotiate); we rewrite its answer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "media/sdp.h"
+#include "media_internal.h"
+
+/* The offer's first ICE ufrag (media level, else session level). */
+static int offer_ufrag(const char *offer, size_t len, char *out, size_t cap, char *err,
+                       size_t errlen) {
+  usm__sdp_session *s = NULL;
+  if (usm__sdp_parse(offer, len, &s, err, errlen) != USM_OK) return -1;
+  const char *u = s->n_media && s->media[0]->c.ice_ufrag ? s->media[0]->c.ice_ufrag : s->c.ice_ufrag;
+  snprintf(out, cap, "%s", u ? u : "");
+  usm__sdp_free(s);
+  return 0;
+}
+
+static void fill_neg(cloud_media_part *p, const usm__sdp_result *r) {
+  memset(p->neg, 0, sizeof p->neg);
+  for (size_t i = 0; i < r->n_media; i++) {
+    const usm__sdp_media_result *m = &r->media[i];
+    if (m->rejected || m->kind >= USM__SDP_KIND_OTHER || p->neg[m->kind].active) continue;
+    cloud_media_neg *n = &p->neg[m->kind];
+    n->active = 1;
+    n->codec = m->codec;
+    n->pt = m->pt;
+    n->dtmf_pt = m->dtmf_pt;
+    n->clock = m->clock ? m->clock : (m->kind == USM__SDP_KIND_AUDIO ? 48000 : 90000);
+    n->sends = m->dir == USM__SDP_DIR_SENDRECV || m->dir == USM__SDP_DIR_SENDONLY;
+    n->recvs = m->dir == USM__SDP_DIR_SENDRECV || m->dir == USM__SDP_DIR_RECVONLY;
+    n->n_ssrcs = m->n_remote_ssrcs;
+    memcpy(n->ssrcs, m->remote_ssrcs, sizeof n->ssrcs);
+  }
+}
+
+/* Rewrites libusm's generic answer into what Linus sends. */
+static int linus_style(cloud_media_part *p, const char *text, usm__dtls_role role, char **answer,
+                       char *err, size_t errlen) {
+  static const char *const labels[] = {"0", "1", "2", "3", "4", "5", "6", "7",
+                                       "8", "9", "10", "11", "12", "13", "14", "15"};
+  usm__sdp_session *s = NULL;
+  if (usm__sdp_parse(text, strlen(text), &s, err, errlen) != USM_OK) return -1;
+  char origin[128];
+  snprintf(origin, sizeof origin, "linus %llu %d IN IP4 127.0.0.1",
+           (unsigned long long)p->session_id, p->answer_version);
+  s->origin = origin;
+  s->c.ice_lite = 1;
+  for (size_t i = 0; i < s->n_media; i++) {
+    usm__sdp_media *m = s->media[i];
+    if (m->port == 0) continue; /* rejected */
+    m->port = (unsigned)p->port;
+    m->c.conn = "IN IP4 127.0.0.1";
+    if (!m->content) m->content = "main";
+    m->label = labels[i % 16];
+    m->c.setup = role == USM__DTLS_SERVER ? USM__SDP_SETUP_PASSIVE : USM__SDP_SETUP_ACTIVE;
+  }
+  size_t len = 0;
+  usm_err e = usm__sdp_write(s, answer, &len);
+  usm__sdp_free(s);
+  if (e != USM_OK) {
+    snprintf(err, errlen, "cannot write the answer");
+    return -1;
+  }
+  return 0;
+}
+
+int cloud_media_sdp_answer(cloud_media_part *p, const char *offer, size_t len, char **answer,
+                           char *err, size_t errlen) {
+  *answer = NULL;
+  char ufrag[USM__SDP_MAX_TOKEN + 1];
+  if (offer_ufrag(offer, len, ufrag, sizeof ufrag, err, errlen) != 0) return -1;
+  /* A new remote ufrag is an ICE restart: we take new credentials too. */
+  char old_ufrag[sizeof p->ufrag], old_pwd[sizeof p->pwd];
+  memcpy(old_ufrag, p->ufrag, sizeof old_ufrag);
+  memcpy(old_pwd, p->pwd, sizeof old_pwd);
+  int restart = p->remote_ufrag[0] && strcmp(ufrag, p->remote_ufrag) != 0;
+  if (restart) {
+    do cloud_media_part_new_ice(p);
+    while (strcmp(p->ufrag, old_ufrag) == 0);
+  }
+
+  char cand[128];
+  snprintf(cand, sizeof cand, "candidate:1 1 udp 2130706431 127.0.0.1 %d typ host", p->port);
+  const char *cands[] = {cand};
+  usm__sdp_local l;
+  usm__sdp_local_init(&l);
+  l.ice_ufrag = p->ufrag;
+  l.ice_pwd = p->pwd;
+  l.fp_alg = "sha-256";
+  l.fp_value = usm__dtls_ctx_fingerprint(p->srv->dtls_ctx);
+  l.cname = "linus";
+  l.session_id = p->session_id;
+  l.session_version = (unsigned)p->answer_version;
+  l.video_codecs[0] = USM__SDP_CODEC_H264;
+  l.video_codecs[1] = USM__SDP_CODEC_VP8;
+  l.n_video_codecs = 2;
+  l.candidates = cands;
+  l.n_candidates = 1;
+  l.end_of_candidates = 1;
+  for (size_t i = 0; i < l.n_media; i++)
+    l.media[i].tias = l.media[i].kind == USM__SDP_KIND_AUDIO ? 64000 : 4000000;
+
+  char *text = NULL;
+  usm__sdp_result *r = NULL;
+  usm_err e = usm__sdp_answer_offer(&l, offer, len, &text, &r, err, errlen);
+  const usm__sdp_transport *t = NULL;
+  if (e == USM_OK) {
+    for (size_t i = 0; i < r->n_media && !t; i++) {
+      size_t k = r->bundle_tag >= 0 ? (size_t)r->bundle_tag : i;
+      if (!r->media[k].rejected) t = &r->media[k].transport;
+    }
+    if (!t || !t->fp_alg || !t->fp_value) {
+      snprintf(err, errlen, "the offer has no DTLS fingerprint");
+      e = USM_ERR_SDP;
+    } else if (!t->ice_ufrag || !t->ice_pwd || strlen(t->ice_ufrag) >= sizeof p->remote_ufrag ||
+               strlen(t->ice_pwd) >= sizeof p->remote_pwd) {
+      snprintf(err, errlen, "the offer has no usable ICE credentials");
+      e = USM_ERR_SDP;
+    } else if (strlen(t->fp_alg) >= sizeof p->remote_fp_alg ||
+               strlen(t->fp_value) >= sizeof p->remote_fp) {
+      snprintf(err, errlen, "the offer's fingerprint is too long");
+      e = USM_ERR_SDP;
+    }
+  }
+  if (e != USM_OK) {
+    free(text);
+    usm__sdp_result_free(r);
+    memcpy(p->ufrag, old_ufrag, sizeof old_ufrag);
+    memcpy(p->pwd, old_pwd, sizeof old_pwd);
+    return -1;
+  }
+  /* The DTLS role: passive (server) unless the offer is passive. It stays
+   * what it was while the DTLS session lives (renegotiation). */
+  int same_dtls = p->dtls && strcmp(p->remote_fp, t->fp_value) == 0 &&
+                  strcasecmp(p->remote_fp_alg, t->fp_alg) == 0;
+  usm__dtls_role role = same_dtls ? p->role
+                        : t->remote_setup == USM__SDP_SETUP_PASSIVE ? USM__DTLS_CLIENT
+                                                                    : USM__DTLS_SERVER;
+  int rc = linus_style(p, text, role, answer, err, errlen);
+  if (rc == 0) {
+    snprintf(p->remote_ufrag, sizeof p->remote_ufrag, "%s", t->ice_ufrag);
+    snprintf(p->remote_pwd, sizeof p->remote_pwd, "%s", t->ice_pwd);
+    if (!same_dtls) {
+      snprintf(p->remote_fp_alg, sizeof p->remote_fp_alg, "%s", t->fp_alg);
+      snprintf(p->remote_fp, sizeof p->remote_fp, "%s", t->fp_value);
+      p->role = role;
+      usm__dtls_destroy(p->dtls);
+      p->dtls = NULL; /* the caller sets up the new one */
+    }
+    fill_neg(p, r);
+    p->answer_version++;
+  } else {
+    memcpy(p->ufrag, old_ufrag, sizeof old_ufrag);
+    memcpy(p->pwd, old_pwd, sizeof old_pwd);
+  }
+  free(text);
+  usm__sdp_result_free(r);
+  return rc;
+}
