@@ -19,6 +19,7 @@
 
 #include <usm/client.h>
 #include <usm/destination.h>
+#include <usm/media.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,7 +82,8 @@ typedef enum usm_event_type {
   USM_EVENT_MUTE = 6,         /**< A participant's audio or video mute changed; see event.participant (after its USM_EVENT_ROSTER). */
   USM_EVENT_CONNECTION = 7,   /**< The client's live event channel changed state; see event.connection, event.error. */
   USM_EVENT_ERROR = 8,        /**< Input from the cloud was dropped (malformed or oversized); see event.error, event.detail. */
-  USM_EVENT_ROAP = 9          /**< A media (ROAP) message from the cloud for this meeting; see event.roap. */
+  USM_EVENT_ROAP = 9,         /**< A media (ROAP) message from the cloud for this meeting; see event.roap. */
+  USM_EVENT_MEDIA = 10        /**< The media connection changed state; see event.media, event.error, event.detail. */
 } usm_event_type;
 
 /**
@@ -117,6 +119,7 @@ typedef struct usm_event {
   usm_err error;                       /**< CONNECTION (OFFLINE, RECONNECTING): why; ERROR: what was wrong; else USM_OK. */
   const char *detail;                  /**< CONNECTION, ERROR: text for logs (close code, reason); else NULL. */
   const char *roap;                    /**< ROAP: the message object ({messageType, seq, sdps, ...}) as JSON text; else NULL. */
+  usm_media_state media;               /**< MEDIA: the new state; else USM_MEDIA_IDLE. */
 } usm_event;
 
 /**
@@ -197,6 +200,7 @@ typedef struct usm_join_options {
   const char *display_name; /**< Shown to others (Locus alias); NULL: the account's name. */
   const char *pin;          /**< Host or guest PIN for personal rooms, or NULL. */
   int moderator;            /**< 1: join as moderator (with pin = host PIN). */
+  unsigned media;           /**< USM_MEDIA_* bits: the media to send and receive once joined; 0: none. */
 } usm_join_options;
 
 /** Fill @p o with defaults. */
@@ -272,6 +276,10 @@ USM_API usm_err usm_meeting_self(const usm_meeting *m, usm_participant *out);
 USM_API const char *usm_meeting_last_error(const usm_meeting *m);
 /** Name of a state ("ready", "in_lobby", ...); static. */
 USM_API const char *usm_meeting_state_name(usm_meeting_state s);
+/** Transport statistics of the meeting's media (@p out initialised with usm_media_stats_init). */
+USM_API usm_err usm_meeting_media_stats(const usm_meeting *m, usm_media_stats *out);
+/** State of the meeting's media connection. */
+USM_API usm_media_state usm_meeting_media_state(const usm_meeting *m);
 /** State of the live event channel serving this meeting's client. */
 USM_API usm_connection_state usm_meeting_connection_state(const usm_meeting *m);
 /** Name of a connection state ("online", "reconnecting", ...); static. */

@@ -12,6 +12,7 @@
 #include <usm/client.h>
 #include <usm/destination.h>
 #include <usm/rest.h>
+#include <usm/media.h>
 #include <usm/meeting.h>
 
 #endif

@@ -7,6 +7,7 @@
 #include "core/client_internal.h"
 #include "meeting/device.h"
 #include "meeting/meeting_internal.h"
+#include "media/dtls.h"
 #include "mercury/mercury.h"
 #include "rest/discovery.h"
 #include "rest/http.h"
@@ -239,6 +240,7 @@ void usm__client_free(usm_client *c) {
   for (int i = 0; i < 1000 && uv_run(&c->loop, UV_RUN_NOWAIT) != 0; i++) {
   }
   usm__mercury_free(c);
+  usm__dtls_ctx_free(c->dtls); /* after the media transports closed above: they hold references */
   uv_loop_close(&c->loop);
   pthread_mutex_destroy(&c->post_lock);
   free_settings(c);

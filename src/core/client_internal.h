@@ -63,6 +63,7 @@ struct usm_client {
   struct usm__discovery *discovery; /* service catalog, fetched on first use */
   struct usm__device *device;       /* WDM registration, made on first use */
   struct usm__mercury *mercury;     /* event channel and its lws context, made on first use */
+  struct usm__dtls_ctx *dtls;       /* DTLS certificate and SSL_CTX for media, made on first use */
   int events_state;                 /* usm_connection_state, as the meetings see it (meeting/events.c) */
   usm_err events_error;             /* why it is offline or reconnecting */
   struct usm_meeting *meetings;     /* live meeting handles, detached on destroy */

@@ -68,12 +68,20 @@ usm_err usm__rtp_session_create(const usm__rtp_session_config *cfg, usm__rtp_ses
 
 void usm__rtp_session_destroy(usm__rtp_session *s) { free(s); }
 
+void usm__rtp_session_set_payload_types(usm__rtp_session *s, const int pt[USM__MEDIA_KINDS],
+                                        const int recv_pt[USM__MEDIA_KINDS]) {
+  for (int k = 0; k < USM__MEDIA_KINDS; k++) {
+    s->cfg.pt[k] = pt[k];
+    s->cfg.recv_pt[k] = recv_pt[k];
+  }
+}
+
 uint32_t usm__rtp_session_ssrc(const usm__rtp_session *s, usm__media_kind kind) { return s->out[kind].tx.ssrc; }
 
 usm_err usm__rtp_session_send(usm__rtp_session *s, usm__media_kind kind, const uint8_t *payload, size_t len,
                               uint64_t capture_us, int marker) {
   if ((unsigned)kind >= USM__MEDIA_KINDS || (!payload && len)) return USM_ERR_INVALID_ARG;
-  if (!s->cfg.send[kind]) return USM_ERR_WRONG_STATE;
+  if (!s->cfg.send[kind] || s->cfg.pt[kind] < 0) return USM_ERR_WRONG_STATE;
   if (len > USM__RTP_MAX_PAYLOAD) return USM_ERR_LIMIT;
   sender *o = &s->out[kind];
   usm__rtp_header h = {.marker = marker ? 1 : 0,

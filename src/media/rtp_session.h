@@ -36,7 +36,7 @@ typedef struct usm__stream_stats {
 typedef struct usm__rtp_session_config {
   const char *cname;           /* copied; our SDES CNAME */
   int send[USM__MEDIA_KINDS];  /* we send this kind */
-  int pt[USM__MEDIA_KINDS];    /* payload type we send with (negotiated) */
+  int pt[USM__MEDIA_KINDS];    /* payload type we send with (negotiated; -1 until known) */
   uint32_t clock[USM__MEDIA_KINDS]; /* 48000 audio, 90000 video */
   /* remote payload types -> kind: we learn the kind of a source from its PT */
   int recv_pt[USM__MEDIA_KINDS];
@@ -53,6 +53,10 @@ typedef struct usm__rtp_session_config {
 
 usm_err usm__rtp_session_create(const usm__rtp_session_config *cfg, usm__rtp_session **out);
 void usm__rtp_session_destroy(usm__rtp_session *s);
+/* The negotiated payload types (-1: none), once the answer is known: what
+ * we send with, and how a received packet's kind is told. */
+void usm__rtp_session_set_payload_types(usm__rtp_session *s, const int pt[USM__MEDIA_KINDS],
+                                        const int recv_pt[USM__MEDIA_KINDS]);
 /* Our SSRC for @p kind (random, RFC 3550 §8). */
 uint32_t usm__rtp_session_ssrc(const usm__rtp_session *s, usm__media_kind kind);
 

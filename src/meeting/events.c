@@ -7,6 +7,7 @@
 
 #include "core/client_internal.h"
 #include "meeting/device.h"
+#include "meeting/media_internal.h"
 #include "meeting/meeting_internal.h"
 #include "mercury/mercury.h"
 
@@ -161,8 +162,21 @@ static int apply(usm_meeting *m, void *arg) {
   return usm__meeting_apply_delta(m, copy);
 }
 
+typedef struct roap_event {
+  const char *text;
+  const cJSON *msg;
+} roap_event;
+
+/* libusm's media session answers it; the application sees it too. */
 static int emit_roap(usm_meeting *m, void *arg) {
-  usm_event ev = {.type = USM_EVENT_ROAP, .state = m->state, .roap = arg};
+  const roap_event *re = arg;
+  usm__roap_msg msg;
+  if (usm__roap_parse(re->msg, &msg) == USM_OK)
+    usm__media_on_roap(m, &msg);
+  else
+    usm__log(m->client, USM_LOG_WARN, "events: a ROAP message that does not parse was ignored");
+  if (!usm__meeting_ok(m)) return 0;
+  usm_event ev = {.type = USM_EVENT_ROAP, .state = m->state, .roap = re->text};
   return usm__meeting_emit(m, &ev);
 }
 
@@ -175,7 +189,8 @@ static void on_roap(usm_client *c, const cJSON *data) {
   }
   char *text = cJSON_PrintUnformatted(msg);
   if (!text) return;
-  for_each(c, same_correlation, corr, emit_roap, text);
+  roap_event re = {text, msg};
+  for_each(c, same_correlation, corr, emit_roap, &re);
   cJSON_free(text);
 }
 

@@ -1,4 +1,5 @@
 /* Joining (PROTOCOL.md §3.1), leaving and ending. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +137,8 @@ static usm_err copy_options(usm_meeting *m, const usm_join_options *o, char *why
   usm_join_options def;
   usm_join_options_init(&def);
   if (!o) o = &def;
-  if (o->struct_size < sizeof *o) {
+  /* struct_size tells which fields the caller's header had (media came later) */
+  if (o->struct_size < offsetof(usm_join_options, media)) {
     snprintf(why, cap, "join: usm_join_options not initialised with usm_join_options_init()");
     return USM_ERR_INVALID_ARG;
   }
@@ -154,6 +156,12 @@ static usm_err copy_options(usm_meeting *m, const usm_join_options *o, char *why
   }
   if (usm__set_str(&m->alias, o->display_name) || usm__set_str(&m->pin, o->pin)) return USM_ERR_NO_MEMORY;
   m->moderator = o->moderator;
+  unsigned media = o->struct_size >= offsetof(usm_join_options, media) + sizeof o->media ? o->media : 0;
+  if (media & ~USM_MEDIA_ALL) {
+    snprintf(why, cap, "join: media holds unknown bits (use USM_MEDIA_*)");
+    return USM_ERR_INVALID_ARG;
+  }
+  m->media_flags = media;
   return USM_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/client_internal.h"
+#include "meeting/media_internal.h"
 #include "meeting/meeting_internal.h"
 #include "meeting/roap.h"
 #include "meeting/roster.h"
@@ -42,6 +43,7 @@ static void quiesce(usm_meeting *m) {
   m->waiter = NULL;
   usm__lobby_stop(m);
   usm__watch_stop(m);
+  usm__media_stop(m);
   if (m->prev)
     m->prev->next = m->next;
   else
@@ -57,6 +59,7 @@ static void drop_locus(usm_meeting *m) {
   cJSON_Delete(m->locus_json);
   m->locus_json = NULL;
   usm__ooo_clear(&m->ooo);
+  usm__media_stop(m);
   usm__roap_free(m); /* a new join starts a new ROAP session */
 }
 
@@ -170,7 +173,10 @@ int usm__meeting_input(usm_meeting *m, usm__input in) {
   usm__watch_update(m);
   if (m->state == USM_MEETING_LEFT || m->state == USM_MEETING_ENDED) drop_locus(m);
   usm_event ev = {.type = USM_EVENT_STATE, .state = m->state};
-  return usm__meeting_emit(m, &ev);
+  if (!usm__meeting_emit(m, &ev)) return 0;
+  /* media follows the join: the offer needs self.url from the joined DTO */
+  if (m->state == USM_MEETING_JOINED) return usm__media_start(m);
+  return 1;
 }
 
 int usm__emit_password(usm_meeting *m) {

@@ -18,6 +18,7 @@ typedef struct usm__mreq usm__mreq;
 struct usm__lobby;
 struct usm__watch;
 struct usm__roap;
+struct usm__media;
 
 /* What the running meeting-info fetch is for. */
 typedef enum usm__info_purpose { USM__INFO_FOR_CREATE, USM__INFO_FOR_PASSWORD, USM__INFO_FOR_JOIN } usm__info_purpose;
@@ -68,6 +69,8 @@ struct usm_meeting {
   struct usm__lobby *lobby;
   struct usm__watch *watch;
   struct usm__roap *roap; /* media signalling queue and sequence (roap.c); per join */
+  unsigned media_flags;   /* USM_MEDIA_* asked for at join */
+  struct usm__media *media; /* the media session while joined (media.c) */
 };
 
 /* ---- meeting.c ---------------------------------------------------------- */

@@ -13,6 +13,7 @@ list(APPEND USM_SOURCES
   meeting/locus.c
   meeting/locus_dto.c
   meeting/locus_watch.c
+  meeting/media.c
   meeting/meeting.c
   meeting/mreq.c
   meeting/people.c

@@ -94,7 +94,7 @@ void join_out_result(join_out *o, const char *op, usm_err err, const char *messa
 
 static const char *type_name(usm_event_type t) {
   static const char *const names[] = {"?", "state", "password", "roster", "host",
-                                      "lock", "mute", "connection", "error", "roap"};
+                                      "lock", "mute", "connection", "error", "roap", "media"};
   return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
@@ -138,6 +138,7 @@ static void event_json(const usm_meeting *m, const usm_event *ev) {
     printf(",\"detail\":");
     cli_json_string(stdout, ev->detail);
   }
+  if (ev->type == USM_EVENT_MEDIA) printf(",\"media\":\"%s\"", usm_media_state_name(ev->media));
   if (ev->type == USM_EVENT_ROAP && ev->roap) {
     printf(",\"roap\":");
     cli_json_string(stdout, ev->roap); /* kept as text: the cloud's JSON is not re-validated here */
@@ -186,8 +187,11 @@ static void event_line(const usm_meeting *m, const usm_event *ev) {
     break;
   case USM_EVENT_CONNECTION:
   case USM_EVENT_ERROR:
+  case USM_EVENT_MEDIA:
     if (ev->type == USM_EVENT_CONNECTION)
       printf("connection %s", usm_connection_state_name(ev->connection));
+    else if (ev->type == USM_EVENT_MEDIA)
+      printf("media %s", usm_media_state_name(ev->media));
     else
       printf("error");
     if (ev->error != USM_OK) printf(" %s", usm_err_name(ev->error));
@@ -212,7 +216,7 @@ void join_out_event(join_out *o, const usm_meeting *m, const usm_event *ev) {
     erase_live(o);
     /* the roster shows joins, leaves, mutes and the host; only what it cannot show scrolls */
     if (ev->type == USM_EVENT_STATE || ev->type == USM_EVENT_PASSWORD || ev->type == USM_EVENT_LOCK ||
-        ev->type == USM_EVENT_CONNECTION || ev->type == USM_EVENT_ERROR)
+        ev->type == USM_EVENT_CONNECTION || ev->type == USM_EVENT_ERROR || ev->type == USM_EVENT_MEDIA)
       event_line(m, ev);
     draw_live(o);
   } else {
