@@ -211,7 +211,7 @@ usm_err usm__transport_create(const usm__transport_config *cfg, usm__transport *
   t->cfg = *cfg;
   usm__ice_config ic = {
     .loop = cfg->loop,
-    .controlling = 1, /* against an ice-lite server, and as the offerer */
+    .controlling = !cfg->ice_controlled, /* the offerer controls; an ice-lite server never does */
     .loopback_only = cfg->loopback_only,
     .turn_url = cfg->turn_url,
     .turn_username = cfg->turn_username,

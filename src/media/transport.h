@@ -28,6 +28,7 @@ typedef enum usm__transport_state {
 typedef struct usm__transport_config {
   uv_loop_t *loop;
   usm__dtls_ctx *dtls;          /* the client's DTLS context (certificate); borrowed */
+  int ice_controlled;           /* 0: controlling (the offerer, and always against ice-lite); 1: controlled (answering a full agent's offer) */
   int loopback_only;            /* host candidates on loopback only */
   const char *turn_url, *turn_username, *turn_password; /* from TURN discovery, or NULL */
   unsigned ice_timeout_ms;      /* 0: 20000 (official ICE_AND_DTLS_CONNECTION_TIMEOUT) */
