@@ -3,7 +3,9 @@
  * Hana (host) schedules a meeting and invites Alice; Hana and Alice join;
  * Bob, who was not invited, gives the password and waits in the lobby until
  * Hana admits him; Hana makes Alice the host, who invites Carol; everyone
- * leaves and Alice ends the meeting. Three clients, one thread: each
+ * leaves and Alice ends the meeting. Hana and Alice join with audio and
+ * video: their media connects to the cloud's media server (ROAP, ICE,
+ * DTLS-SRTP) and the demo prints each path. Three clients, one thread: each
  * client's loop is embedded with usm_client_fd/_timeout/_process.
  *
  * Usage: usm-demo --discovery-url URL [--ca-file PEM]
@@ -77,6 +79,15 @@ static void wait_for(int (*done)(const void *), const void *arg, const char *wha
 }
 
 static int flag_set(const void *flag) { return *(const int *)flag; }
+static int media_connected(const void *m) { return usm_meeting_media_state(m) == USM_MEDIA_CONNECTED; }
+
+static void print_media(party *p) {
+  usm_media_stats st;
+  usm_media_stats_init(&st);
+  if (usm_meeting_media_stats(p->meeting, &st) != USM_OK) return;
+  say("%s's media: %s -> %s (%s), ICE RTT %u ms, %llu SRTP packets refused", p->name, st.local_address,
+      st.remote_address, st.local_type, st.ice_rtt_ms, (unsigned long long)st.srtp_dropped);
+}
 static void run_until(const int *flag, const char *what) { wait_for(flag_set, flag, what); }
 
 static void op_done(usm_meeting *m, usm_err err, const char *message, void *user) {
@@ -113,6 +124,10 @@ static void on_event(usm_meeting *m, const usm_event *ev, void *user) {
       break;
     case USM_EVENT_HOST:
       if (ev->participant) say("%s sees the host is now %s", p->name, ev->participant->name);
+      break;
+    case USM_EVENT_MEDIA:
+      say("%s: media %s%s%s", p->name, usm_media_state_name(ev->media), ev->detail ? " - " : "",
+          ev->detail ? ev->detail : "");
       break;
     default: break;
   }
@@ -272,10 +287,12 @@ int main(int argc, char **argv) {
   AWAIT(bob, "password", usm_meeting_set_password(bob->meeting, cr.password, NULL, op_done, bob));
   if (bob->err != USM_OK) die("password", bob->err, usm_meeting_last_error(bob->meeting));
 
-  usm_join_options jo;
+  usm_join_options jo, with_media;
   usm_join_options_init(&jo);
-  AWAIT(hana, "Hana joins", usm_meeting_join(hana->meeting, &jo, op_done, hana));
-  AWAIT(alice, "Alice joins", usm_meeting_join(alice->meeting, &jo, op_done, alice));
+  usm_join_options_init(&with_media);
+  with_media.media = USM_MEDIA_ALL;
+  AWAIT(hana, "Hana joins", usm_meeting_join(hana->meeting, &with_media, op_done, hana));
+  AWAIT(alice, "Alice joins", usm_meeting_join(alice->meeting, &with_media, op_done, alice));
   AWAIT(bob, "Bob joins", usm_meeting_join(bob->meeting, &jo, op_done, bob));
   if (usm_meeting_get_state(bob->meeting) != USM_MEETING_IN_LOBBY) die("lobby", USM_ERR_INTERNAL, "Bob not in lobby");
 
@@ -291,6 +308,10 @@ int main(int argc, char **argv) {
   wait_for(is_host, alice->meeting, "Alice sees she is host");
   AWAIT(alice, "invite", usm_meeting_invite(alice->meeting, "carol@example.com", op_done, alice));
   print_roster(alice);
+  wait_for(media_connected, hana->meeting, "Hana's media");
+  wait_for(media_connected, alice->meeting, "Alice's media");
+  print_media(hana);
+  print_media(alice);
 
   AWAIT(bob, "Bob leaves", usm_meeting_leave(bob->meeting, op_done, bob));
   AWAIT(hana, "Hana leaves", usm_meeting_leave(hana->meeting, op_done, hana));
