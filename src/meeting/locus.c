@@ -62,6 +62,19 @@ static int emit_changes(usm_meeting *m, const usm__locus *old) {
   return 1;
 }
 
+/* Held deltas after a full DTO: those it completes apply now. */
+static int release_held(usm_meeting *m) {
+  usm__delta_result res;
+  if (usm__locus_delta_release(m->locus_json, &m->ooo, &res) != USM_OK)
+    usm__log(m->client, USM_LOG_WARN, "locus: held deltas could not be merged; syncing");
+  if (res.need_sync)
+    usm__watch_sync(m);
+  else
+    usm__watch_hold(m, m->ooo.n > 0);
+  usm_err e;
+  return res.applied ? usm__meeting_apply_dto(m, m->locus_json, &e) : 1;
+}
+
 int usm__meeting_apply_dto(usm_meeting *m, const cJSON *dto, usm_err *err) {
   *err = USM_OK;
   if (m->state != USM_MEETING_JOINING && m->state != USM_MEETING_IN_LOBBY && m->state != USM_MEETING_JOINED)
@@ -80,7 +93,8 @@ int usm__meeting_apply_dto(usm_meeting *m, const cJSON *dto, usm_err *err) {
     return 1;
   }
   if (!m->locus_url || strcmp(m->locus_url, cur->url) != 0) usm__set_str(&m->locus_url, cur->url);
-  if (dto != m->locus_json) {
+  int replaced = dto != m->locus_json;
+  if (replaced) {
     /* the new working copy for Mercury deltas; without one, a delta means a sync */
     cJSON_Delete(m->locus_json);
     m->locus_json = cJSON_Duplicate(dto, 1);
@@ -94,6 +108,7 @@ int usm__meeting_apply_dto(usm_meeting *m, const cJSON *dto, usm_err *err) {
   if (alive && m->locus) alive = emit_changes(m, old);
   usm__locus_free(old);
   free(old);
+  if (alive && replaced && m->locus_json && m->ooo.n) alive = release_held(m);
   return alive;
 }
 

@@ -253,6 +253,13 @@ static usm_err release(cJSON *working, usm__ooo_queue *q, usm__delta_result *res
   return USM_OK;
 }
 
+usm_err usm__locus_delta_release(cJSON *working, usm__ooo_queue *q, usm__delta_result *res) {
+  if (res) memset(res, 0, sizeof *res);
+  if (!working || !q || !res || q->n > USM__OOO_MAX) return USM_ERR_INVALID_ARG;
+  res->action = USM__DELTA_USE_CURRENT;
+  return release(working, q, res);
+}
+
 usm_err usm__locus_delta_feed(cJSON *working, usm__ooo_queue *q, cJSON *delta, usm__delta_result *res) {
   if (res) memset(res, 0, sizeof *res);
   if (!working || !q || !delta || !res || q->n > USM__OOO_MAX) {

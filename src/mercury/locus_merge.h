@@ -60,4 +60,14 @@ typedef struct usm__delta_result {
  */
 usm_err usm__locus_delta_feed(cJSON *working, usm__ooo_queue *q, cJSON *delta, usm__delta_result *res);
 
+/*
+ * Retry the held deltas against a working copy that changed without a
+ * delta (a full DTO from a sync, a poll or an action's answer): those it
+ * now completes are merged, stale ones dropped, the rest stay held. Without
+ * it a delta that arrived while the sync was in flight would wait for the
+ * out-of-order timer although its base is now there. Errors and res as for
+ * usm__locus_delta_feed (res->action is USE_CURRENT).
+ */
+usm_err usm__locus_delta_release(cJSON *working, usm__ooo_queue *q, usm__delta_result *res);
+
 #endif

@@ -169,6 +169,41 @@ static void test_out_of_order(void) {
   cJSON_Delete(w);
 }
 
+/* A full DTO replaces the working copy while a delta waits for its base:
+ * released at once when the new copy completes it, dropped when stale. */
+static void test_release_after_full(void) {
+  cJSON *w = working_copy();
+  usm__ooo_queue q;
+  usm__ooo_init(&q);
+  usm__delta_result r;
+  feed(w, &q, delta(2, 3, "\"participants\":[{\"id\":\"late\"}]"), &r, USM_OK);
+  CHECK_INT(r.action, USM__DELTA_WAIT);
+  CHECK_INT(usm__locus_delta_release(w, &q, &r), USM_OK); /* nothing new yet: still held */
+  CHECK_INT(r.applied, 0);
+  CHECK_INT(q.n, 1);
+  /* the sync brings sequence 2 as a full DTO */
+  cJSON *full = working_copy();
+  cJSON_ReplaceItemInObjectCaseSensitive(full, "sequence",
+                                         parse("{\"entries\":[2],\"rangeStart\":0,\"rangeEnd\":0}"));
+  cJSON_Delete(w);
+  w = full;
+  CHECK_INT(usm__locus_delta_release(w, &q, &r), USM_OK);
+  CHECK_INT(r.applied, 1);
+  CHECK_INT(r.need_sync, 0);
+  CHECK_INT(q.n, 0);
+  CHECK(last_seq(w) == 3);
+  CHECK_STR(ids(w), "a,b,me,late");
+  /* a held delta that the full DTO already covers is dropped */
+  feed(w, &q, delta(5, 6, NULL), &r, USM_OK);
+  cJSON_ReplaceItemInObjectCaseSensitive(w, "sequence", parse("{\"entries\":[7],\"rangeStart\":0,\"rangeEnd\":0}"));
+  CHECK_INT(usm__locus_delta_release(w, &q, &r), USM_OK);
+  CHECK_INT(r.dropped, 1);
+  CHECK_INT(q.n, 0);
+  CHECK_INT(usm__locus_delta_release(NULL, &q, &r), USM_ERR_INVALID_ARG);
+  usm__ooo_clear(&q);
+  cJSON_Delete(w);
+}
+
 static void test_sync_cases(void) {
   cJSON *w = working_copy();
   usm__ooo_queue q;
@@ -317,6 +352,7 @@ static void test_duplicate_base_sequence(void) {
 }
 
 int main(void) {
+  test_release_after_full();
   test_merge();
   test_duplicate_base_sequence();
   test_out_of_order();
