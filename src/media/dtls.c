@@ -16,7 +16,10 @@
 
 #include "media/dtls_cert.h"
 
-#define EXPORTER_LABEL "EXTRACTED-SRTP" /* RFC 5764 4.2 */
+/* RFC 5764 4.2 (the RFC 5705 exporter label). Every other DTLS-SRTP stack
+ * (browsers, webrtcbin, Janus) uses exactly this string: any other label
+ * still "works" between two libusm endpoints but gives keys no peer has. */
+#define EXPORTER_LABEL "EXTRACTOR-dtls_srtp"
 #define DEFAULT_INITIAL_TIMEOUT_MS 1000u  /* RFC 6347 4.2.4.1 */
 #define MAX_TIMEOUT_US (60u * 1000 * 1000) /* RFC 6347: at least 60 s cap */
 #define DEFAULT_MAX_RETRANSMITS 6u        /* 1+2+4+8+16+32 s, then fail at ~64 s */
