@@ -14,6 +14,10 @@ DEBS=(
   # tools used by the tests and docs
   openssl valgrind doxygen python3 binutils
   coturn iproute2                      # a real TURN server for the ICE tests (loopback only)
+  # independent media peers for the interop tests (webrtcbin; ffmpeg and srtpenc/srtpdec)
+  ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-nice python3-gi gir1.2-gstreamer-1.0
+  gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0 gir1.2-nice-0.1
 )
 PRISM_VERSION=5.14   # @stoplight/prism-cli; newer releases need Node 22+
 
