@@ -20,10 +20,14 @@
 extern "C" {
 #endif
 
-/** Bits of usm_join_options.media: what the meeting sends and receives. */
+/* Bits of usm_join_options.media: what the meeting sends and receives. */
+/** Send our audio. */
 #define USM_MEDIA_AUDIO_SEND 0x1u
+/** Receive the others' audio. */
 #define USM_MEDIA_AUDIO_RECV 0x2u
+/** Send our video. */
 #define USM_MEDIA_VIDEO_SEND 0x4u
+/** Receive the others' video. */
 #define USM_MEDIA_VIDEO_RECV 0x8u
 /** Audio and video both ways. */
 #define USM_MEDIA_ALL 0xFu

@@ -245,9 +245,12 @@ USM_API usm_err usm_meeting_lock(usm_meeting *m, int locked, usm_meeting_done_cb
  * Mute or unmute a participant's audio and/or video in the roster (Locus
  * controls; others see a USM_EVENT_MUTE). Oneself while JOINED; another
  * participant: host only (USM_ERR_NOT_HOST from the cloud otherwise).
+ * @param m the meeting.
  * @param participant_id NULL for oneself.
  * @param audio 1 mute, 0 unmute, -1 leave as is.
  * @param video 1 mute, 0 unmute, -1 leave as is (not both -1).
+ * @param cb completes with the cloud's answer.
+ * @param user passed to @p cb.
  */
 USM_API usm_err usm_meeting_mute(usm_meeting *m, const char *participant_id, int audio, int video,
                                  usm_meeting_done_cb cb, void *user);
