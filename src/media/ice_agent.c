@@ -282,6 +282,15 @@ usm_err usm__ice_set_remote_credentials(usm__ice_agent *a, const char *ufrag, co
   if (ul < 1 || ul > USM__ICE_UFRAG_MAX || pl < 1 || pl >= sizeof a->rpwd) return USM_ERR_INVALID_ARG;
   for (size_t i = 0; i < ul; i++)
     if (ufrag[i] == ':' || (unsigned char)ufrag[i] <= ' ') return USM_ERR_INVALID_ARG;
+  /* New credentials from a peer we already check with: the peer restarted
+   * ICE (RFC 8445 §9, e.g. a server OFFER with a new ufrag). Checks start
+   * over against its new candidates; the old pair carries media until a new
+   * one is nominated. */
+  if (a->have_remote_creds && a->checks_started && (strcmp(a->rufrag, ufrag) != 0 || strcmp(a->rpwd, pwd) != 0)) {
+    usm__ice_log(a, USM_LOG_INFO, "ice: the peer restarted ICE: checking again");
+    usm__ice_clear_checks(a);
+    a->n_remotes = 0;
+  }
   memcpy(a->rufrag, ufrag, ul + 1);
   memcpy(a->rpwd, pwd, pl + 1);
   a->have_remote_creds = 1;

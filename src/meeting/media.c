@@ -230,18 +230,20 @@ void usm__media_on_roap(usm_meeting *m, const usm__roap_msg *msg) {
   if (e == USM_OK) {
     usm__roap_media_state st = {!(md->flags & USM_MEDIA_AUDIO_SEND), !(md->flags & USM_MEDIA_VIDEO_SEND)};
     e = usm__roap_answer(m, msg->seq, answer, &st, NULL, NULL);
-    if (e == USM_OK) {
-      apply_negotiation(md, r);
-      r = NULL;
-      e = usm__transport_set_remote(md->tr, md->neg);
-    }
   }
-  usm__sdp_result_free(r);
   free(answer);
   if (e != USM_OK) {
+    /* Nothing was applied: refuse this offer, the current session goes on
+     * (an unusable offer must not take down working media). */
+    usm__sdp_result_free(r);
+    usm__log(m->client, USM_LOG_WARN, "media: the server's offer (seq %lld) was refused: %s", (long long)msg->seq,
+             why[0] ? why : usm_err_name(e));
     usm__roap_error(m, msg->seq, "FAILED", NULL, NULL);
-    fail(md, e, why[0] ? why : "the server's media offer could not be answered");
+    return;
   }
+  apply_negotiation(md, r);
+  e = usm__transport_set_remote(md->tr, md->neg);
+  if (e != USM_OK) fail(md, e, "the server's media offer has an unusable transport");
 }
 
 /* ---- transport -------------------------------------------------------------------------- */
@@ -399,6 +401,7 @@ static void copy_stats(usm_stream_stats *out, const usm__stream_stats *in) {
   out->nacks = in->nacks;
   out->plis = in->plis;
   out->firs = in->firs;
+  out->reports = in->reports;
 }
 
 usm_err usm_meeting_media_stats(const usm_meeting *m, usm_media_stats *out) {

@@ -427,5 +427,8 @@ usm_err usm__roap_error(usm_meeting *m, int64_t seq, const char *error_type, usm
     cJSON_Delete(msg);
     return USM_ERR_NO_MEMORY;
   }
+  /* a refused server OFFER used its seq up too: our next OFFER goes above it */
+  usm__roap *r = state(m);
+  if (r && seq > r->last_seq) r->last_seq = seq;
   return enqueue(m, REQ_ERROR, msg, NULL, 0, NULL, cb, user);
 }
