@@ -1,6 +1,8 @@
 /* The media admin API: POST /admin/media sets the network impairments of a
- * participant's media (or drops its ICE session); GET /admin/media lists
- * every media connection with its ICE and DTLS state and counters. */
+ * participant's media (or drops its ICE session), makes the media server
+ * send it an OFFER over Mercury, or holds back the answer to its next
+ * OFFER; GET /admin/media lists every media connection with its ICE, DTLS
+ * and ROAP state and counters. */
 #include <stdio.h>
 #include <string.h>
 
@@ -75,6 +77,16 @@ static void set_media(cloud_app *app, cloud_req *q, cloud_resp *r) {
   const cJSON *part = cJSON_GetObjectItemCaseSensitive(body, "participant");
   const cJSON *dir = cJSON_GetObjectItemCaseSensitive(body, "direction");
   const cJSON *drop = cJSON_GetObjectItemCaseSensitive(body, "dropIce");
+  const cJSON *offer = cJSON_GetObjectItemCaseSensitive(body, "offer");
+  const cJSON *restart = cJSON_GetObjectItemCaseSensitive(body, "iceRestart");
+  const cJSON *hold = cJSON_GetObjectItemCaseSensitive(body, "holdOfferAnswer");
+  const cJSON *raw = cJSON_GetObjectItemCaseSensitive(body, "roap");
+  double tb = 0, hold_ms = 0;
+  int has_tb = num(body, "tieBreaker", 0, 4294967295.0, &tb);
+  /* holdOfferAnswer: true (3 s) or a number of ms */
+  if (cJSON_IsTrue(hold)) hold_ms = 3000;
+  int hold_ok = !hold || cJSON_IsBool(hold) ||
+                num(body, "holdOfferAnswer", 0, CLOUD_MEDIA_MAX_HOLD_MS, &hold_ms) == 1;
   cloud_impair_cfg cfg;
   int set = body ? parse_cfg(body, &cfg) : -1;
   int up = 1, down = 1;
@@ -87,15 +99,19 @@ static void set_media(cloud_app *app, cloud_req *q, cloud_resp *r) {
       set = -1;
   }
   if (set < 0 || (email && !cJSON_IsString(email)) || (part && !cJSON_IsString(part)) ||
-      (dir && !cJSON_IsString(dir)) || (drop && !cJSON_IsBool(drop))) {
+      (dir && !cJSON_IsString(dir)) || (drop && !cJSON_IsBool(drop)) ||
+      (offer && !cJSON_IsBool(offer)) || (restart && !cJSON_IsBool(restart)) || has_tb < 0 ||
+      !hold_ok || ((has_tb || restart) && !cJSON_IsTrue(offer)) || (raw && !cJSON_IsObject(raw))) {
     cloud_resp_error(r, q, 400, "The input parameters contain invalid items.",
                      "See docs/local-cloud.md, Media.");
     cJSON_Delete(body);
     return;
   }
-  /* Without dropIce, the body is the new impairment ({} clears it). */
-  int apply = set == 1 || !cJSON_IsTrue(drop);
-  size_t n = 0;
+  /* Without dropIce, offer or holdOfferAnswer, the body is the new
+   * impairment ({} clears it). */
+  int apply = set == 1 || !(cJSON_IsTrue(drop) || cJSON_IsTrue(offer) || hold || raw);
+  size_t n = 0, offered = 0;
+  cJSON *failures = cJSON_CreateArray();
   for (size_t i = 0; app->media && i < app->media->parts.len; i++) {
     cloud_media_part *p = app->media->parts.items[i];
     if (!matches(p, cJSON_IsString(email) ? email->valuestring : NULL,
@@ -105,9 +121,30 @@ static void set_media(cloud_app *app, cloud_req *q, cloud_resp *r) {
     if (apply && up) cloud_impair_set(&p->impair[CLOUD_DIR_UP], &cfg);
     if (apply && down) cloud_impair_set(&p->impair[CLOUD_DIR_DOWN], &cfg);
     if (cJSON_IsTrue(drop)) cloud_media_part_new_ice(p); /* the old ufrag/pwd stop working */
+    if (hold) p->hold_next_ms = (unsigned)hold_ms;
+    char why[200] = "";
+    if (raw && cloud_media_roap_push(p, raw, why, sizeof why) != 0)
+      fprintf(stderr, "usm-cloud: media: ROAP push to %s: %s\n", p->part_id, why);
+    if (cJSON_IsTrue(offer)) {
+      uint32_t t = has_tb ? (uint32_t)tb : cloud_media_rand32();
+      if (cloud_media_offer_send(p, t, cJSON_IsTrue(restart), why, sizeof why) == 0) {
+        offered++;
+      } else {
+        cJSON *f = cJSON_CreateObject();
+        cJSON_AddStringToObject(f, "participantId", p->part_id);
+        cJSON_AddStringToObject(f, "reason", why);
+        cJSON_AddItemToArray(failures, f);
+      }
+    }
   }
   cJSON *root = cJSON_CreateObject();
   cJSON_AddNumberToObject(root, "matched", (double)n);
+  if (cJSON_IsTrue(offer)) {
+    cJSON_AddNumberToObject(root, "offered", (double)offered);
+    cJSON_AddItemToObject(root, "failures", failures);
+    failures = NULL;
+  }
+  cJSON_Delete(failures);
   cloud_resp_json(r, 200, root);
   cJSON_Delete(body);
 }
@@ -151,6 +188,7 @@ static cJSON *part_json(const cloud_media_part *p) {
   cJSON_AddNumberToObject(o, "srtpAuthFailures", (double)p->srtp_auth_failures);
   cJSON_AddNumberToObject(o, "replays", (double)p->replays);
   cJSON_AddNumberToObject(o, "dropped", (double)p->dropped);
+  cJSON_AddItemToObject(o, "roap", cloud_media_offer_json(p));
   cJSON *imp = cJSON_AddObjectToObject(o, "impairment");
   cJSON_AddItemToObject(imp, "up", cloud_impair_json(&p->impair[CLOUD_DIR_UP]));
   cJSON_AddItemToObject(imp, "down", cloud_impair_json(&p->impair[CLOUD_DIR_DOWN]));

@@ -2,7 +2,9 @@
  * The body's localMedias[0].localSdp is a JSON string holding the ROAP
  * message; the answer comes back in the HTTP response
  * (includeAnswerInHttpResponse) inside mediaConnections[0].remoteSdp, also a
- * JSON string. TURN_DISCOVERY_REQUEST, OFFER, OK and ERROR are understood. */
+ * JSON string. TURN_DISCOVERY_REQUEST, OFFER, OK and ERROR are understood,
+ * and ANSWER / ERROR to the server's own OFFER (media_roap.c). A client
+ * OFFER crossing ours is glare: the larger tieBreaker keeps its offer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,29 +101,74 @@ static void turn_discovery(cloud_app *app, cloud_req *q, cloud_resp *r, const cl
   reply(app, q, r, l, p, msg);
 }
 
-static void offer(cloud_app *app, cloud_req *q, cloud_resp *r, const cloud_locus *l,
-                  cloud_media_part *p, int fresh, const cJSON *roap, double seq) {
+/* sdps[0] of @p roap, or NULL. */
+static const char *sdp_of(const cJSON *roap) {
   const cJSON *sdps = cJSON_GetObjectItemCaseSensitive(roap, "sdps");
   const cJSON *sdp = cJSON_GetArrayItem(sdps, 0);
+  return cJSON_IsArray(sdps) && cJSON_IsString(sdp) ? sdp->valuestring : NULL;
+}
+
+static void offer(cloud_app *app, cloud_req *q, cloud_resp *r, const cloud_locus *l,
+                  cloud_media_part *p, int fresh, const cJSON *roap, double seq) {
+  const char *sdp = sdp_of(roap);
   const cJSON *tb = cJSON_GetObjectItemCaseSensitive(roap, "tieBreaker");
   char why[256] = "";
   char *answer = NULL;
-  if (!cJSON_IsArray(sdps) || !cJSON_IsString(sdp) || (tb && !cJSON_IsNumber(tb))) {
-    snprintf(why, sizeof why, "an OFFER needs sdps[0] as a string");
-  } else if (cloud_media_sdp_answer(p, sdp->valuestring, strlen(sdp->valuestring), &answer, why,
-                                    sizeof why) == 0 &&
+  int tb_ok = !tb || (cJSON_IsNumber(tb) && tb->valuedouble >= 0 && tb->valuedouble <= 4294967295.0);
+  const char *glare = NULL;
+  if (!sdp || !tb_ok) {
+    snprintf(why, sizeof why, "an OFFER needs sdps[0] as a string and a numeric tieBreaker");
+  } else if ((glare = cloud_media_offer_glare(p, tb != NULL, tb ? (uint32_t)tb->valuedouble : 0))) {
+    /* our pending OFFER wins (or both lose): the client answers ours */
+    cJSON *msg = roap_msg("ERROR", seq);
+    cJSON_AddStringToObject(msg, "errorType", glare);
+    reply(app, q, r, l, p, msg);
+    return;
+  } else if (cloud_media_sdp_answer(p, sdp, strlen(sdp), &answer, why, sizeof why) == 0 &&
              (p->dtls || cloud_media_part_dtls_setup(p, why, sizeof why) == 0)) {
     p->negotiated = 1;
     cJSON *msg = roap_msg("ANSWER", seq);
     cJSON_AddItemToArray(cJSON_AddArrayToObject(msg, "sdps"), cJSON_CreateString(answer));
     free(answer);
     reply(app, q, r, l, p, msg);
+    /* holdOfferAnswer: the answer waits, so a test can cross offers */
+    r->hold_ms = p->hold_next_ms;
+    p->hold_next_ms = 0;
     return;
   }
   free(answer);
   fprintf(stderr, "usm-cloud: media: offer refused: %s\n", why);
   if (fresh) cloud_media_part_close(p);
   bad(r, q, 2400005, "INVALID_SDP");
+}
+
+static void note_seq(cloud_media_part *p, double seq) {
+  if ((int64_t)seq > p->last_seq) p->last_seq = (int64_t)seq;
+}
+
+/* The client's ANSWER to our OFFER: 200 without a ROAP message when it
+ * applies (no OK: the transaction ends with it). */
+static void answer(cloud_app *app, cloud_req *q, cloud_resp *r, const cloud_locus *l,
+                   cloud_media_part *p, const cJSON *roap, int64_t seq) {
+  const char *sdp = sdp_of(roap);
+  char why[256] = "";
+  if (!p) {
+    bad(r, q, 2400004, "INVALID_ROAP_MESSAGE");
+    return;
+  }
+  note_seq(p, (double)seq);
+  if (!sdp) {
+    p->answers_in++;
+    bad(r, q, 2400005, "INVALID_SDP");
+    return;
+  }
+  int rc = cloud_media_offer_answered(p, seq, sdp, why, sizeof why);
+  if (rc != 0) {
+    fprintf(stderr, "usm-cloud: media: answer refused: %s\n", why);
+    bad(r, q, rc == -1 ? 2400005 : 2400004, rc == -1 ? "INVALID_SDP" : "INVALID_ROAP_MESSAGE");
+    return;
+  }
+  reply(app, q, r, l, p, NULL);
 }
 
 /* PUT {locusUrl}/participant/{pid}/media */
@@ -180,15 +227,24 @@ static void put_media(cloud_app *app, cloud_req *q, cloud_resp *r) {
     if (is_turn || is_offer) {
       cloud_media_part *before = cloud_media_find(app->media, cp->id);
       cloud_media_part *p = connection(app->media, l, cp, media_id, 1, why, sizeof why);
+      if (p) note_seq(p, seq);
       if (!p)
         cloud_resp_locus_error(r, q, 503, 2503001, "MEDIA_RESOURCES_EXHAUSTED");
       else if (is_turn)
         turn_discovery(app, q, r, l, p, seq);
       else
         offer(app, q, r, l, p, p != before, roap, seq);
+    } else if (strcmp(t, "ANSWER") == 0) {
+      answer(app, q, r, l, connection(app->media, l, cp, media_id, 0, why, sizeof why), roap,
+             (int64_t)seq);
     } else if (strcmp(t, "OK") == 0 || strcmp(t, "ERROR") == 0) {
-      /* we never offer, so there is nothing to confirm or roll back */
-      reply(app, q, r, l, connection(app->media, l, cp, media_id, 0, why, sizeof why), NULL);
+      /* an ERROR refuses our OFFER of that seq; an OK confirms nothing more */
+      cloud_media_part *p = connection(app->media, l, cp, media_id, 0, why, sizeof why);
+      const cJSON *et = cJSON_GetObjectItemCaseSensitive(roap, "errorType");
+      if (p) note_seq(p, seq);
+      if (p && t[0] == 'E')
+        cloud_media_offer_refused(p, (int64_t)seq, cJSON_IsString(et) ? et->valuestring : NULL);
+      reply(app, q, r, l, p, NULL);
     } else {
       bad(r, q, 2400004, "INVALID_ROAP_MESSAGE");
     }

@@ -103,5 +103,6 @@ unsigned cloud_app_handle(cloud_app *app, cloud_listener listener, cloud_req *q,
   path[n] = '\0';
   fprintf(stderr, "usm-cloud: %s%s %s -> %d\n", listener == CLOUD_LISTENER_ADMIN ? "admin " : "",
           method_name(q->method), path, r->status);
-  return delay;
+  /* A handler's own hold (the media server's holdOfferAnswer) adds up. */
+  return delay + (r->hold_ms > CLOUD_MAX_LATENCY_MS ? CLOUD_MAX_LATENCY_MS : r->hold_ms);
 }

@@ -54,6 +54,7 @@ typedef struct cloud_resp {
   size_t len;
   int retry_after; /* seconds for Retry-After, or -1 */
   char *link;      /* Link header (pagination), or NULL */
+  unsigned hold_ms; /* the handler asks to hold the answer back this long */
 } cloud_resp;
 
 void cloud_req_free(cloud_req *q);

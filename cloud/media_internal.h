@@ -35,6 +35,18 @@ typedef enum cloud_ice_state {
   CLOUD_ICE_DISCONNECTED /* consent expired */
 } cloud_ice_state;
 
+/* Our latest server-initiated OFFER (POST /admin/media "offer"). */
+typedef enum cloud_offer_state {
+  CLOUD_OFFER_NONE,       /* never offered */
+  CLOUD_OFFER_PENDING,    /* sent over Mercury, not answered yet */
+  CLOUD_OFFER_ANSWERED,   /* the client's ANSWER was applied */
+  CLOUD_OFFER_REFUSED,    /* the client sent ERROR (CONFLICT, DOUBLECONFLICT, ...) */
+  CLOUD_OFFER_BAD_ANSWER, /* an ANSWER we could not use */
+  CLOUD_OFFER_SUPERSEDED  /* glare: the client's OFFER won (larger tieBreaker) */
+} cloud_offer_state;
+
+#define CLOUD_MEDIA_MAX_HOLD_MS 10000 /* holdOfferAnswer: the longest hold */
+
 typedef enum cloud_dir { CLOUD_DIR_UP, CLOUD_DIR_DOWN } cloud_dir;
 
 /* One impairment setting (see POST /admin/media). */
@@ -119,6 +131,14 @@ typedef struct cloud_kind_stats {
 
 typedef struct cloud_media_part cloud_media_part;
 
+/* A connection's ICE side, kept to undo an ICE-restart offer. */
+typedef struct cloud_ice_snapshot {
+  char ufrag[16], pwd[40];
+  cloud_ice_state ice;
+  struct sockaddr_in valid, selected;
+  int have_valid, have_selected;
+} cloud_ice_snapshot;
+
 struct cloud_media {
   uv_loop_t *loop;
   struct cloud_app *app;
@@ -142,6 +162,19 @@ struct cloud_media_part {
   int negotiated; /* an OFFER was answered */
   int answer_version;
   uint64_t session_id;
+
+  /* ROAP */
+  int64_t last_seq;  /* highest seq seen or sent; our next OFFER takes the next one */
+  char *last_sdp;    /* our last SDP (answer or offer): the base of our next offer */
+  cloud_offer_state offer_state;
+  int64_t offer_seq; /* of our latest OFFER (0: none) */
+  uint32_t offer_tb;
+  int offer_restart; /* it restarted ICE */
+  char *offer_sdp;   /* while PENDING */
+  char offer_error[32]; /* REFUSED: the client's errorType */
+  cloud_ice_snapshot before_offer; /* ICE before an ICE-restart offer, for its rollback */
+  unsigned hold_next_ms; /* holdOfferAnswer: the next client OFFER's answer waits */
+  uint64_t offers_sent, answers_in, errors_in;
 
   uv_udp_t sock;
   int port;
@@ -234,5 +267,39 @@ cJSON *cloud_impair_json(const cloud_impair *im);
  * -1 with the reason in @p err when the SDP is unusable. */
 int cloud_media_sdp_answer(cloud_media_part *p, const char *offer, size_t len, char **answer,
                            char *err, size_t errlen);
+/* Our OFFER re-offering the current session (malloc'd text in *offer): the
+ * last SDP we sent, a=setup:actpass, the current ICE credentials, the next
+ * o= version. -1 with the reason in @p err (nothing negotiated yet). */
+int cloud_media_sdp_offer(cloud_media_part *p, char **offer, char *err, size_t errlen);
+/* Applies the client's @p answer to our @p offer: remote ICE credentials,
+ * negotiated payload types, the DTLS role from its a=setup (a new DTLS
+ * endpoint when the role or the fingerprint changed). -1 with @p err. */
+int cloud_media_sdp_read_answer(cloud_media_part *p, const char *offer, const char *answer,
+                                char *err, size_t errlen);
+
+/* ---- media_roap.c ---- */
+/* Sends the participant our OFFER over Mercury (locus.message.roap): the
+ * current session as Linus would re-offer it (the negotiated codecs,
+ * a=setup:actpass), new ICE credentials when @p ice_restart. -1 with the
+ * reason in @p err (nothing negotiated yet, no Mercury connection, memory). */
+int cloud_media_offer_send(cloud_media_part *p, uint32_t tie_breaker, int ice_restart, char *err,
+                           size_t errlen);
+/* The client's ANSWER (seq @p seq) to our OFFER. 0; -1 when the SDP is
+ * unusable, -2 when no OFFER of that seq is pending (reason in @p err). */
+int cloud_media_offer_answered(cloud_media_part *p, int64_t seq, const char *sdp, char *err,
+                               size_t errlen);
+/* The client's ERROR for seq @p seq (CONFLICT, DOUBLECONFLICT, ...). */
+void cloud_media_offer_refused(cloud_media_part *p, int64_t seq, const char *error_type);
+/* A client OFFER with @p tie_breaker (@p has_tb) while ours is PENDING:
+ * NULL when the client's offer goes ahead (ours is superseded), else the
+ * errorType ("CONFLICT", "DOUBLECONFLICT") to answer it with. */
+const char *cloud_media_offer_glare(cloud_media_part *p, int has_tb, uint32_t tie_breaker);
+/* Pushes @p message as it is (a test's malformed ROAP) in a
+ * locus.message.roap to the participant. -1 with @p err. */
+int cloud_media_roap_push(cloud_media_part *p, const cJSON *message, char *err, size_t errlen);
+/* {lastSeq, holdOfferAnswerMs, serverOffer: {state, seq, tieBreaker,
+ * iceRestart, errorType?}, offersSent, answersIn, errorsIn} */
+cJSON *cloud_media_offer_json(const cloud_media_part *p);
+const char *cloud_media_offer_state_name(cloud_offer_state s);
 
 #endif

@@ -1,15 +1,20 @@
-/* The answer SDP, Linus style: "o=linus", a=ice-lite at session level, one
- * host candidate 127.0.0.1 <port> per m-line (all BUNDLEd on one socket),
+/* The SDPs of the media server. The answer, Linus style: "o=linus",
+ * a=ice-lite at session level, one host candidate 127.0.0.1 <port> per m-line (all BUNDLEd on one socket),
  * a=content:main/slides, a=label, b=TIAS, our ice-ufrag/pwd and sha-256
  * fingerprint, a=setup:passive (active only for a passive offer), rtcp-mux,
  * the offer's mids. Codecs come from the offer: opus/48000/2 (+
  * telephone-event), H264 packetization-mode=1 preferred, else VP8. The
- * negotiation itself is libusm's (sdp_negotiate); we rewrite its answer. */
+ * negotiation itself is libusm's (sdp_negotiate); we rewrite its answer.
+ * Our own OFFER (a server-initiated renegotiation) is the current session
+ * re-offered: the last SDP we sent with a=setup:actpass, a new o= version
+ * and, for an ICE restart, new credentials; the client's ANSWER to it is
+ * read back here too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/strbuf.h"
 #include "media/sdp.h"
 #include "media_internal.h"
 
@@ -158,11 +163,89 @@ int cloud_media_sdp_answer(cloud_media_part *p, const char *offer, size_t len, c
     }
     fill_neg(p, r);
     p->answer_version++;
+    char *copy = usm__strdup(*answer);
+    free(p->last_sdp);
+    p->last_sdp = copy; /* NULL (no memory) only means no server offer later */
   } else {
     memcpy(p->ufrag, old_ufrag, sizeof old_ufrag);
     memcpy(p->pwd, old_pwd, sizeof old_pwd);
   }
   free(text);
+  usm__sdp_result_free(r);
+  return rc;
+}
+
+int cloud_media_sdp_offer(cloud_media_part *p, char **offer, char *err, size_t errlen) {
+  *offer = NULL;
+  if (!p->last_sdp) {
+    snprintf(err, errlen, "nothing negotiated yet");
+    return -1;
+  }
+  usm__sdp_session *s = NULL;
+  if (usm__sdp_parse(p->last_sdp, strlen(p->last_sdp), &s, err, errlen) != USM_OK) return -1;
+  char origin[128];
+  snprintf(origin, sizeof origin, "linus %llu %d IN IP4 127.0.0.1",
+           (unsigned long long)p->session_id, p->answer_version);
+  s->origin = origin;
+  s->c.ice_lite = 1;
+  s->c.setup = USM__SDP_SETUP_NONE;
+  if (s->c.ice_ufrag) s->c.ice_ufrag = p->ufrag;
+  if (s->c.ice_pwd) s->c.ice_pwd = p->pwd;
+  for (size_t i = 0; i < s->n_media; i++) {
+    usm__sdp_media *m = s->media[i];
+    if (m->port == 0) continue; /* rejected before: stays off */
+    /* the offerer leaves the DTLS role to the answerer (RFC 5763) */
+    m->c.setup = USM__SDP_SETUP_ACTPASS;
+    if (m->c.ice_ufrag) m->c.ice_ufrag = p->ufrag; /* the current ones (new after a restart) */
+    if (m->c.ice_pwd) m->c.ice_pwd = p->pwd;
+  }
+  size_t len = 0;
+  usm_err e = usm__sdp_write(s, offer, &len);
+  usm__sdp_free(s);
+  if (e != USM_OK) {
+    *offer = NULL;
+    snprintf(err, errlen, "cannot write the offer");
+    return -1;
+  }
+  p->answer_version++;
+  return 0;
+}
+
+int cloud_media_sdp_read_answer(cloud_media_part *p, const char *offer, const char *answer,
+                                char *err, size_t errlen) {
+  usm__sdp_result *r = NULL;
+  if (usm__sdp_read_answer(offer, strlen(offer), answer, strlen(answer), &r, err, errlen) !=
+      USM_OK)
+    return -1;
+  const usm__sdp_transport *t = NULL;
+  for (size_t i = 0; i < r->n_media && !t; i++) {
+    size_t k = r->bundle_tag >= 0 ? (size_t)r->bundle_tag : i;
+    if (!r->media[k].rejected) t = &r->media[k].transport;
+  }
+  int rc = -1;
+  if (!t || !t->fp_alg || !t->fp_value || strlen(t->fp_alg) >= sizeof p->remote_fp_alg ||
+      strlen(t->fp_value) >= sizeof p->remote_fp) {
+    snprintf(err, errlen, "the answer has no usable DTLS fingerprint");
+  } else if (!t->ice_ufrag || !t->ice_pwd || strlen(t->ice_ufrag) >= sizeof p->remote_ufrag ||
+             strlen(t->ice_pwd) >= sizeof p->remote_pwd) {
+    snprintf(err, errlen, "the answer has no usable ICE credentials");
+  } else {
+    /* The answer's a=setup decides: passive makes us the DTLS client. A
+     * DTLS session with the same peer certificate and role lives on. */
+    usm__dtls_role role = t->dtls_client ? USM__DTLS_CLIENT : USM__DTLS_SERVER;
+    int same_dtls = p->dtls && role == p->role && strcmp(p->remote_fp, t->fp_value) == 0 &&
+                    strcasecmp(p->remote_fp_alg, t->fp_alg) == 0;
+    snprintf(p->remote_ufrag, sizeof p->remote_ufrag, "%s", t->ice_ufrag);
+    snprintf(p->remote_pwd, sizeof p->remote_pwd, "%s", t->ice_pwd);
+    fill_neg(p, r);
+    rc = 0;
+    if (!same_dtls) {
+      snprintf(p->remote_fp_alg, sizeof p->remote_fp_alg, "%s", t->fp_alg);
+      snprintf(p->remote_fp, sizeof p->remote_fp, "%s", t->fp_value);
+      p->role = role;
+      rc = cloud_media_part_dtls_setup(p, err, errlen);
+    }
+  }
   usm__sdp_result_free(r);
   return rc;
 }

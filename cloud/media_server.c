@@ -127,6 +127,8 @@ static void part_free(cloud_media_part *p) {
   usm__dtls_destroy(p->dtls);
   usm__srtp_session_destroy(p->srtp_in);
   usm__srtp_session_destroy(p->srtp_out);
+  free(p->last_sdp);
+  free(p->offer_sdp);
   free(p);
 }
 

@@ -343,6 +343,19 @@ void cloud_mercury_locus_changed(void *appv, cloud_locus *l) {
   if (l->ended) cJSON_Delete(after);
 }
 
+size_t cloud_mercury_send_user(cloud_mercury *m, const cloud_user *user, const cJSON *data) {
+  size_t n = 0;
+  for (size_t i = 0; user && i < m->conns.len; i++) {
+    cloud_merc_conn *c = m->conns.items[i];
+    if (!c->online || c->user != user) continue;
+    cJSON *copy = cJSON_Duplicate(data, 1);
+    if (!copy) break;
+    send_data(c, copy, MSG_EVENT);
+    n++;
+  }
+  return n;
+}
+
 /* A text frame of exactly @p n bytes that is a valid JSON string. */
 static void send_oversized(cloud_merc_conn *c, size_t n) {
   merc_msg *g = n >= 2 ? msg_new(c, n, MSG_RAW) : NULL;

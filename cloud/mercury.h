@@ -48,6 +48,12 @@ int cloud_mercury_callback(cloud_mercury *m, struct lws *wsi, int reason, cloud_
 /* The store's locus_changed hook (@p app is the cloud_app). */
 void cloud_mercury_locus_changed(void *app, struct cloud_locus *l);
 
+struct cloud_user;
+/* Sends the event @p data (a copy, in an envelope) to every authorized
+ * connection of @p user, as a Locus event (the faults apply); e.g. the
+ * media server's locus.message.roap. Returns how many got it. */
+size_t cloud_mercury_send_user(cloud_mercury *m, const struct cloud_user *user, const cJSON *data);
+
 /* Faults for matching connections (see POST /admin/mercury). -1: leave. */
 typedef struct cloud_merc_fault {
   int drop;
