@@ -52,6 +52,7 @@ typedef struct usm_stream_stats {
   uint64_t nacks;    /**< NACK packets received about this stream (sent) or sent (received). */
   uint64_t plis;     /**< PLIs, likewise. */
   uint64_t firs;     /**< FIRs, likewise. */
+  uint64_t reports;  /**< RTCP report blocks about this stream: received from the peer (sent), sent by us (received). */
 } usm_stream_stats;
 
 /** A meeting's media statistics. Initialise with usm_media_stats_init(). */

@@ -166,6 +166,7 @@ static void on_report(usm__rtp_session *s, const usm__rtcp_pkt *p, uint64_t now_
     usm__rtcp_report_block b;
     sender *o;
     if (usm__rtcp_report_block_get(&r, i, &b) != USM_OK || !(o = ours(s, b.ssrc, NULL))) continue;
+    o->st.reports++;
     o->st.lost = b.cumulative_lost;
     o->st.jitter_ms = (uint32_t)((uint64_t)b.jitter * 1000u / o->tx.clock_rate);
     uint32_t rtt;
@@ -230,6 +231,7 @@ static size_t blocks(usm__rtp_session *s, uint64_t now_us, usm__rtcp_report_bloc
     if (!src->rx.started) continue;
     usm__rtp_rx_report r;
     usm__rtp_rx_report_take(&src->rx, &r);
+    src->st.reports++;
     src->st.lost = r.cumulative_lost;
     src->st.jitter_ms = (uint32_t)((uint64_t)r.jitter * 1000u / src->rx.clock_rate);
     rb[n++] = (usm__rtcp_report_block){
@@ -302,6 +304,7 @@ void usm__rtp_session_recv_stats(const usm__rtp_session *s, usm__media_kind kind
     out->bytes += src->st.bytes;
     out->lost += src->st.lost;
     out->plis += src->st.plis;
+    out->reports += src->st.reports;
     if (src->st.jitter_ms > out->jitter_ms) out->jitter_ms = src->st.jitter_ms;
   }
 }

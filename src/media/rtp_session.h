@@ -31,6 +31,7 @@ typedef struct usm__stream_stats {
   uint32_t jitter_ms;        /* receive: ours; send: as the peer reports */
   uint32_t rtt_ms;           /* send: from the peer's reports on our SR; 0 unknown */
   uint64_t nacks, plis, firs; /* feedback received (send) or sent (receive) */
+  uint64_t reports;          /* RTCP report blocks received about it (send) or sent about it (receive) */
 } usm__stream_stats;
 
 typedef struct usm__rtp_session_config {

@@ -99,6 +99,7 @@ static void test_exchange(void) {
   CHECK_INT(st.packets, 100);
   CHECK_INT(st.lost, 6); /* as b reported it */
   CHECK(st.rtt_ms >= 39 && st.rtt_ms <= 41);
+  CHECK_INT(st.reports, 1);
   usm__rtp_session_recv_stats(b.s, USM__MEDIA_AUDIO, &st);
   CHECK_INT(st.packets, 94);
   CHECK_INT(st.lost, 6);
