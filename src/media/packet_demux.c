@@ -1,11 +1,11 @@
 /* RFC 7983 demultiplexing, TURN ChannelData framing and RFC 4571 framing. */
+#include "media/bytes.h"
 #include "media/packet_demux.h"
 
 #include <string.h>
 
 #include "media/stun.h"
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
 
 usm__pkt_kind usm__packet_classify(const uint8_t *buf, size_t len) {
   if (!buf || len == 0) return USM__PKT_UNKNOWN;
@@ -27,8 +27,8 @@ usm_err usm__channel_data_parse(const uint8_t *buf, size_t len, int stream, uint
                                 const uint8_t **data, size_t *data_len, size_t *consumed) {
   if (!buf || !channel || !data || !data_len) return USM_ERR_INVALID_ARG;
   if (len < USM__CHANNEL_HEADER_LEN) return USM_ERR_MALFORMED;
-  uint16_t ch = rd16(buf);
-  size_t n = rd16(buf + 2);
+  uint16_t ch = usm__rd16(buf);
+  size_t n = usm__rd16(buf + 2);
   if (ch < USM__CHANNEL_MIN || ch > USM__CHANNEL_MAX) return USM_ERR_MALFORMED;
   size_t frame = USM__CHANNEL_HEADER_LEN + (stream ? ((n + 3) & ~(size_t)3) : n);
   if (frame > len) return USM_ERR_MALFORMED;
@@ -59,14 +59,14 @@ usm_err usm__channel_data_build(uint8_t *out, size_t cap, uint16_t channel, cons
 usm_err usm__turn_stream_frame_len(const uint8_t *buf, size_t len, size_t *frame_len) {
   if (!buf || !frame_len) return USM_ERR_INVALID_ARG;
   if (len < 4) return USM_ERR_WRONG_STATE;
-  size_t n = rd16(buf + 2);
+  size_t n = usm__rd16(buf + 2);
   if (buf[0] <= 3) { /* STUN: top two bits 00 */
     if (n % 4) return USM_ERR_MALFORMED;
     if (USM__STUN_HEADER_LEN + n > USM__STUN_MAX_MSG) return USM_ERR_LIMIT;
     *frame_len = USM__STUN_HEADER_LEN + n;
     return USM_OK;
   }
-  if (rd16(buf) >= USM__CHANNEL_MIN && rd16(buf) <= USM__CHANNEL_MAX) {
+  if (usm__rd16(buf) >= USM__CHANNEL_MIN && usm__rd16(buf) <= USM__CHANNEL_MAX) {
     *frame_len = USM__CHANNEL_HEADER_LEN + ((n + 3) & ~(size_t)3);
     return USM_OK;
   }
@@ -93,7 +93,7 @@ usm_err usm__rfc4571_feed(usm__rfc4571_deframer *d, const uint8_t *in, size_t in
     *consumed = used;
     return USM_OK;
   }
-  size_t want = rd16(d->buf);
+  size_t want = usm__rd16(d->buf);
   if (want > USM__RFC4571_MAX_FRAME) {
     d->failed = 1;
     *consumed = used;

@@ -1,30 +1,11 @@
 /* Compound RTCP: validation (RFC 3550 A.2 plus RFC 5506 reduced size),
  * iteration, zero-copy views of SR/RR/SDES/BYE/feedback packets, and builders.
  * Every count read from the network is checked against the bytes present. */
+#include "media/bytes.h"
 #include "media/rtcp.h"
 
 #include <string.h>
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-static uint32_t rd24(const uint8_t *p) { return ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2]; }
-static uint32_t rd32(const uint8_t *p) {
-  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static void wr16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-static void wr24(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 16);
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)v;
-}
-static void wr32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
 
 /* ---- compound ---- */
 
@@ -38,7 +19,7 @@ usm_err usm__rtcp_iter_init(usm__rtcp_iter *it, const uint8_t *buf, size_t len) 
     if (len - off < 4) return USM_ERR_MALFORMED;
     const uint8_t *h = buf + off;
     if ((h[0] >> 6) != 2) return USM_ERR_MALFORMED;
-    size_t plen = ((size_t)rd16(h + 2) + 1) * 4;
+    size_t plen = ((size_t)usm__rd16(h + 2) + 1) * 4;
     if (plen > len - off) return USM_ERR_MALFORMED;
     if (off == 0) {
       /* A.2: a compound starts with SR or RR; RFC 5506 allows a lone feedback packet first */
@@ -60,7 +41,7 @@ usm_err usm__rtcp_iter_init(usm__rtcp_iter *it, const uint8_t *buf, size_t len) 
 int usm__rtcp_iter_next(usm__rtcp_iter *it, usm__rtcp_pkt *out) {
   if (!it || !out || it->off >= it->len) return 0;
   const uint8_t *h = it->buf + it->off;
-  size_t plen = ((size_t)rd16(h + 2) + 1) * 4; /* checked by init */
+  size_t plen = ((size_t)usm__rd16(h + 2) + 1) * 4; /* checked by init */
   out->pt = h[1];
   out->count = h[0] & 0x1f;
   out->padding = (h[0] >> 5) & 1;
@@ -82,12 +63,12 @@ usm_err usm__rtcp_parse_report(const usm__rtcp_pkt *p, usm__rtcp_report *out) {
   size_t fixed = out->is_sr ? 24 : 4;
   if (p->body_len < fixed || (p->body_len - fixed) / 24 < p->count) return USM_ERR_MALFORMED;
   const uint8_t *b = p->body;
-  out->ssrc = rd32(b);
+  out->ssrc = usm__rd32(b);
   if (out->is_sr) {
-    out->si.ntp = ((uint64_t)rd32(b + 4) << 32) | rd32(b + 8);
-    out->si.rtp_ts = rd32(b + 12);
-    out->si.packet_count = rd32(b + 16);
-    out->si.octet_count = rd32(b + 20);
+    out->si.ntp = ((uint64_t)usm__rd32(b + 4) << 32) | usm__rd32(b + 8);
+    out->si.rtp_ts = usm__rd32(b + 12);
+    out->si.packet_count = usm__rd32(b + 16);
+    out->si.octet_count = usm__rd32(b + 20);
   }
   out->rb_count = p->count;
   out->rb = b + fixed;
@@ -99,14 +80,14 @@ usm_err usm__rtcp_parse_report(const usm__rtcp_pkt *p, usm__rtcp_report *out) {
 usm_err usm__rtcp_report_block_get(const usm__rtcp_report *r, size_t i, usm__rtcp_report_block *out) {
   if (!r || !out || i >= r->rb_count) return USM_ERR_INVALID_ARG;
   const uint8_t *b = r->rb + 24 * i;
-  out->ssrc = rd32(b);
+  out->ssrc = usm__rd32(b);
   out->fraction_lost = b[4];
-  uint32_t cum = rd24(b + 5);
+  uint32_t cum = usm__rd24(b + 5);
   out->cumulative_lost = (cum & 0x800000u) ? (int32_t)cum - 0x1000000 : (int32_t)cum; /* sign-extend 24 bits */
-  out->ext_highest_seq = rd32(b + 8);
-  out->jitter = rd32(b + 12);
-  out->lsr = rd32(b + 16);
-  out->dlsr = rd32(b + 20);
+  out->ext_highest_seq = usm__rd32(b + 8);
+  out->jitter = usm__rd32(b + 12);
+  out->lsr = usm__rd32(b + 16);
+  out->dlsr = usm__rd32(b + 20);
   return USM_OK;
 }
 
@@ -118,7 +99,7 @@ static usm_err sdes_chunk(const uint8_t *base, const uint8_t **pp, const uint8_t
                           usm__rtcp_sdes_chunk *c) {
   const uint8_t *p = *pp;
   if (end - p < 4) return USM_ERR_MALFORMED;
-  c->ssrc = rd32(p);
+  c->ssrc = usm__rd32(p);
   c->cname = NULL;
   c->cname_len = 0;
   p += 4;
@@ -189,7 +170,7 @@ usm_err usm__rtcp_parse_bye(const usm__rtcp_pkt *p, usm__rtcp_bye *out) {
 }
 
 uint32_t usm__rtcp_bye_ssrc(const usm__rtcp_bye *b, size_t i) {
-  return (b && i < b->ssrc_count) ? rd32(b->ssrcs + 4 * i) : 0;
+  return (b && i < b->ssrc_count) ? usm__rd32(b->ssrcs + 4 * i) : 0;
 }
 
 /* ---- feedback ---- */
@@ -200,8 +181,8 @@ usm_err usm__rtcp_parse_fb(const usm__rtcp_pkt *p, usm__rtcp_fb *out) {
   if (p->body_len < 8) return USM_ERR_MALFORMED;
   out->pt = p->pt;
   out->fmt = p->count;
-  out->sender_ssrc = rd32(p->body);
-  out->media_ssrc = rd32(p->body + 4);
+  out->sender_ssrc = usm__rd32(p->body);
+  out->media_ssrc = usm__rd32(p->body + 4);
   out->fci = p->body + 8;
   out->fci_len = p->body_len - 8;
   return USM_OK;
@@ -226,7 +207,7 @@ usm_err usm__rtcp_nack_seqs(const usm__rtcp_fb *fb, uint16_t *seqs, size_t cap, 
   if (err != USM_OK) return err;
   size_t k = 0;
   for (size_t i = 0; i < items; i++) {
-    uint16_t pid = rd16(fb->fci + 4 * i), blp = rd16(fb->fci + 4 * i + 2);
+    uint16_t pid = usm__rd16(fb->fci + 4 * i), blp = usm__rd16(fb->fci + 4 * i + 2);
     if (k >= cap) return USM_ERR_LIMIT;
     seqs[k++] = pid;
     for (unsigned bit = 0; bit < 16; bit++) {
@@ -253,7 +234,7 @@ usm_err usm__rtcp_fir_get(const usm__rtcp_fb *fb, size_t i, usm__rtcp_fir_entry 
   usm_err err = usm__rtcp_fir_count(fb, &n);
   if (err != USM_OK) return err;
   if (i >= n) return USM_ERR_INVALID_ARG;
-  out->ssrc = rd32(fb->fci + 8 * i);
+  out->ssrc = usm__rd32(fb->fci + 8 * i);
   out->seq_nr = fb->fci[8 * i + 4];
   return USM_OK;
 }
@@ -273,16 +254,16 @@ usm_err usm__rtcp_parse_remb(const usm__rtcp_fb *fb, usm__rtcp_remb *out) {
 }
 
 uint32_t usm__rtcp_remb_ssrc(const usm__rtcp_remb *r, size_t i) {
-  return (r && i < r->ssrc_count) ? rd32(r->ssrcs + 4 * i) : 0;
+  return (r && i < r->ssrc_count) ? usm__rd32(r->ssrcs + 4 * i) : 0;
 }
 
 usm_err usm__rtcp_parse_twcc(const usm__rtcp_fb *fb, usm__rtcp_twcc *out) {
   if (!is_fb(fb, USM__RTCP_RTPFB, USM__RTCP_FB_TWCC) || !out) return USM_ERR_INVALID_ARG;
   memset(out, 0, sizeof *out);
   if (fb->fci_len < 8) return USM_ERR_MALFORMED;
-  out->base_seq = rd16(fb->fci);
-  out->status_count = rd16(fb->fci + 2);
-  uint32_t ref = rd24(fb->fci + 4);
+  out->base_seq = usm__rd16(fb->fci);
+  out->status_count = usm__rd16(fb->fci + 2);
+  uint32_t ref = usm__rd24(fb->fci + 4);
   out->reference_time = (ref & 0x800000u) ? (int32_t)ref - 0x1000000 : (int32_t)ref;
   out->fb_count = fb->fci[7];
   out->chunks = fb->fci + 8;
@@ -300,7 +281,7 @@ usm_err usm__rtcp_twcc_decode(const usm__rtcp_twcc *t, uint8_t *status, int32_t 
   /* packet status chunks until every packet has a symbol */
   while (k < total) {
     if (end - p < 2) return USM_ERR_MALFORMED;
-    uint16_t c = rd16(p);
+    uint16_t c = usm__rd16(p);
     p += 2;
     if (!(c & 0x8000)) { /* run length: 2-bit symbol, 13-bit run */
       uint8_t sym = (c >> 13) & 3;
@@ -326,7 +307,7 @@ usm_err usm__rtcp_twcc_decode(const usm__rtcp_twcc *t, uint8_t *status, int32_t 
       p += 1;
     } else if (status[i] == USM__TWCC_LARGE_DELTA) {
       if (end - p < 2) return USM_ERR_MALFORMED;
-      delta_250us[i] = (int16_t)rd16(p);
+      delta_250us[i] = (int16_t)usm__rd16(p);
       p += 2;
     }
   }
@@ -339,20 +320,20 @@ usm_err usm__rtcp_twcc_decode(const usm__rtcp_twcc *t, uint8_t *status, int32_t 
 static void put_header(uint8_t *out, unsigned count, uint8_t pt, size_t len) {
   out[0] = (uint8_t)(0x80 | (count & 0x1f));
   out[1] = pt;
-  wr16(out + 2, (uint16_t)(len / 4 - 1));
+  usm__wr16(out + 2, (uint16_t)(len / 4 - 1));
 }
 
 static void put_block(uint8_t *b, const usm__rtcp_report_block *rb) {
   int32_t cum = rb->cumulative_lost;
   if (cum > 0x7fffff) cum = 0x7fffff; /* 24-bit signed on the wire */
   if (cum < -0x800000) cum = -0x800000;
-  wr32(b, rb->ssrc);
+  usm__wr32(b, rb->ssrc);
   b[4] = rb->fraction_lost;
-  wr24(b + 5, (uint32_t)cum & 0xffffffu);
-  wr32(b + 8, rb->ext_highest_seq);
-  wr32(b + 12, rb->jitter);
-  wr32(b + 16, rb->lsr);
-  wr32(b + 20, rb->dlsr);
+  usm__wr24(b + 5, (uint32_t)cum & 0xffffffu);
+  usm__wr32(b + 8, rb->ext_highest_seq);
+  usm__wr32(b + 12, rb->jitter);
+  usm__wr32(b + 16, rb->lsr);
+  usm__wr32(b + 20, rb->dlsr);
 }
 
 static usm_err build_report(int sr, uint32_t ssrc, const usm__rtcp_sender_info *si,
@@ -363,13 +344,13 @@ static usm_err build_report(int sr, uint32_t ssrc, const usm__rtcp_sender_info *
   size_t fixed = sr ? 28 : 8, len = fixed + 24 * n;
   if (len > cap) return USM_ERR_LIMIT;
   put_header(out, (unsigned)n, sr ? USM__RTCP_SR : USM__RTCP_RR, len);
-  wr32(out + 4, ssrc);
+  usm__wr32(out + 4, ssrc);
   if (sr) {
-    wr32(out + 8, (uint32_t)(si->ntp >> 32));
-    wr32(out + 12, (uint32_t)si->ntp);
-    wr32(out + 16, si->rtp_ts);
-    wr32(out + 20, si->packet_count);
-    wr32(out + 24, si->octet_count);
+    usm__wr32(out + 8, (uint32_t)(si->ntp >> 32));
+    usm__wr32(out + 12, (uint32_t)si->ntp);
+    usm__wr32(out + 16, si->rtp_ts);
+    usm__wr32(out + 20, si->packet_count);
+    usm__wr32(out + 24, si->octet_count);
   }
   for (size_t i = 0; i < n; i++) put_block(out + fixed + 24 * i, &rb[i]);
   *out_len = len;
@@ -403,7 +384,7 @@ usm_err usm__rtcp_build_sdes(const usm__rtcp_sdes_chunk *chunks, size_t n, uint8
   uint8_t *p = out + 4;
   for (size_t i = 0; i < n; i++) {
     uint8_t *start = p;
-    wr32(p, chunks[i].ssrc);
+    usm__wr32(p, chunks[i].ssrc);
     p += 4;
     if (chunks[i].cname_len) {
       *p++ = 1;
@@ -426,7 +407,7 @@ usm_err usm__rtcp_build_bye(const uint32_t *ssrcs, size_t n, const char *reason,
   size_t len = 4 + 4 * n + (reason ? (1 + reason_len + 3) & ~(size_t)3 : 0);
   if (len > cap) return USM_ERR_LIMIT;
   put_header(out, (unsigned)n, USM__RTCP_BYE, len);
-  for (size_t i = 0; i < n; i++) wr32(out + 4 + 4 * i, ssrcs[i]);
+  for (size_t i = 0; i < n; i++) usm__wr32(out + 4 + 4 * i, ssrcs[i]);
   if (reason) {
     uint8_t *r = out + 4 + 4 * n;
     memset(r, 0, (size_t)(out + len - r));
@@ -441,8 +422,8 @@ static usm_err fb_start(uint8_t *out, size_t cap, size_t len, uint8_t fmt, uint8
                         uint32_t media) {
   if (len > cap) return USM_ERR_LIMIT;
   put_header(out, fmt, pt, len);
-  wr32(out + 4, sender);
-  wr32(out + 8, media);
+  usm__wr32(out + 4, sender);
+  usm__wr32(out + 8, media);
   return USM_OK;
 }
 
@@ -455,17 +436,17 @@ usm_err usm__rtcp_build_nack(uint32_t sender_ssrc, uint32_t media_ssrc, const ui
   for (size_t i = 0; i < n; i++) {
     size_t j;
     for (j = 0; j < items; j++) {
-      uint16_t d = (uint16_t)(seqs[i] - rd16(fci + 4 * j));
+      uint16_t d = (uint16_t)(seqs[i] - usm__rd16(fci + 4 * j));
       if (d == 0) break; /* the PID itself: a duplicate */
       if (d <= 16) {
-        wr16(fci + 4 * j + 2, (uint16_t)(rd16(fci + 4 * j + 2) | (1u << (d - 1))));
+        usm__wr16(fci + 4 * j + 2, (uint16_t)(usm__rd16(fci + 4 * j + 2) | (1u << (d - 1))));
         break;
       }
     }
     if (j < items) continue;
     if (items == USM__RTCP_MAX_NACK_ITEMS || 16 + 4 * items > cap) return USM_ERR_LIMIT;
-    wr16(fci + 4 * items, seqs[i]);
-    wr16(fci + 4 * items + 2, 0);
+    usm__wr16(fci + 4 * items, seqs[i]);
+    usm__wr16(fci + 4 * items + 2, 0);
     items++;
   }
   size_t len = 12 + 4 * items;
@@ -492,7 +473,7 @@ usm_err usm__rtcp_build_fir(uint32_t sender_ssrc, const usm__rtcp_fir_entry *e, 
   if (err != USM_OK) return err;
   for (size_t i = 0; i < n; i++) {
     uint8_t *f = out + 12 + 8 * i;
-    wr32(f, e[i].ssrc);
+    usm__wr32(f, e[i].ssrc);
     f[4] = e[i].seq_nr;
     f[5] = f[6] = f[7] = 0;
   }
@@ -512,8 +493,8 @@ usm_err usm__rtcp_build_remb(uint32_t sender_ssrc, uint64_t bitrate, const uint3
   uint32_t mant = (uint32_t)(bitrate >> exp);
   memcpy(out + 12, "REMB", 4);
   out[16] = (uint8_t)n;
-  wr24(out + 17, ((uint32_t)exp << 18) | mant);
-  for (size_t i = 0; i < n; i++) wr32(out + 20 + 4 * i, ssrcs[i]);
+  usm__wr24(out + 17, ((uint32_t)exp << 18) | mant);
+  for (size_t i = 0; i < n; i++) usm__wr32(out + 20 + 4 * i, ssrcs[i]);
   *out_len = len;
   return USM_OK;
 }

@@ -1,23 +1,10 @@
 /* RTP packet parse/build (RFC 3550 §5.1, RFC 8285 extensions) and the
  * in-place packet buffer. No allocation: views point into the caller's bytes. */
+#include "media/bytes.h"
 #include "media/rtp.h"
 
 #include <string.h>
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-static uint32_t rd32(const uint8_t *p) {
-  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static void wr16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-static void wr32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
 
 usm_err usm__rtp_parse(const uint8_t *buf, size_t len, usm__rtp_view *out) {
   if (!buf || !out) return USM_ERR_INVALID_ARG;
@@ -29,19 +16,19 @@ usm_err usm__rtp_parse(const uint8_t *buf, size_t len, usm__rtp_view *out) {
   out->csrc_count = buf[0] & 0x0f;
   out->marker = buf[1] >> 7;
   out->pt = buf[1] & 0x7f;
-  out->seq = rd16(buf + 2);
-  out->timestamp = rd32(buf + 4);
-  out->ssrc = rd32(buf + 8);
+  out->seq = usm__rd16(buf + 2);
+  out->timestamp = usm__rd32(buf + 4);
+  out->ssrc = usm__rd32(buf + 8);
 
   size_t off = USM__RTP_HEADER_MIN;
   /* every step is checked against len before the bytes are read */
   if (len - off < (size_t)out->csrc_count * 4) return USM_ERR_MALFORMED;
-  for (unsigned i = 0; i < out->csrc_count; i++, off += 4) out->csrc[i] = rd32(buf + off);
+  for (unsigned i = 0; i < out->csrc_count; i++, off += 4) out->csrc[i] = usm__rd32(buf + off);
 
   if (out->extension) {
     if (len - off < 4) return USM_ERR_MALFORMED;
-    out->ext_profile = rd16(buf + off);
-    size_t words = rd16(buf + off + 2);
+    out->ext_profile = usm__rd16(buf + off);
+    size_t words = usm__rd16(buf + off + 2);
     off += 4;
     if ((len - off) / 4 < words) return USM_ERR_MALFORMED;
     out->ext = buf + off;
@@ -197,16 +184,16 @@ usm_err usm__rtp_build(const usm__rtp_header *h, const uint8_t *payload, size_t 
   out[0] = (uint8_t)((USM__RTP_VERSION << 6) | (h->pad_len ? 0x20 : 0) | (has_ext(h) ? 0x10 : 0) |
                      h->csrc_count);
   out[1] = (uint8_t)((h->marker ? 0x80 : 0) | h->pt);
-  wr16(out + 2, h->seq);
-  wr32(out + 4, h->timestamp);
-  wr32(out + 8, h->ssrc);
+  usm__wr16(out + 2, h->seq);
+  usm__wr32(out + 4, h->timestamp);
+  usm__wr32(out + 8, h->ssrc);
   uint8_t *p = out + USM__RTP_HEADER_MIN;
-  for (unsigned i = 0; i < h->csrc_count; i++, p += 4) wr32(p, h->csrc[i]);
+  for (unsigned i = 0; i < h->csrc_count; i++, p += 4) usm__wr32(p, h->csrc[i]);
 
   if (h->ext_count) {
     int two = use_two_byte(h);
-    wr16(p, (uint16_t)(two ? (USM__RTP_EXT_TWO_BYTE | (h->ext_appbits & 0x0f)) : USM__RTP_EXT_ONE_BYTE));
-    wr16(p + 2, (uint16_t)(ext / 4));
+    usm__wr16(p, (uint16_t)(two ? (USM__RTP_EXT_TWO_BYTE | (h->ext_appbits & 0x0f)) : USM__RTP_EXT_ONE_BYTE));
+    usm__wr16(p + 2, (uint16_t)(ext / 4));
     uint8_t *q = p + 4;
     for (size_t i = 0; i < h->ext_count; i++) {
       const usm__rtp_ext_elem *e = &h->ext_elems[i];
@@ -222,8 +209,8 @@ usm_err usm__rtp_build(const usm__rtp_header *h, const uint8_t *payload, size_t 
     memset(q, 0, (size_t)(p + 4 + ext - q)); /* zero padding to the word boundary */
     p += 4 + ext;
   } else if (h->ext_raw) {
-    wr16(p, h->ext_profile);
-    wr16(p + 2, (uint16_t)(ext / 4));
+    usm__wr16(p, h->ext_profile);
+    usm__wr16(p + 2, (uint16_t)(ext / 4));
     if (ext) memmove(p + 4, h->ext_raw, ext);
     p += 4 + ext;
   }

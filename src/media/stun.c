@@ -1,5 +1,6 @@
 /* STUN message parsing and building (RFC 8489 §5 and §14, RFC 8656 §18).
  * The integrity attributes live in stun_auth.c. */
+#include "media/bytes.h"
 #include "media/stun.h"
 
 #include <netinet/in.h>
@@ -7,20 +8,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
-static uint32_t rd32(const uint8_t *p) {
-  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-static void wr16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-static void wr32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
 
 /* The types this codec understands: a comprehension-required type outside
  * this set is "unknown" (RFC 8489 §14). */
@@ -89,7 +76,7 @@ int usm__stun_value_ok(uint16_t type, const uint8_t *v, size_t len) {
   case USM__STUN_ATTR_UNKNOWN_ATTRIBUTES:
     return len % 2 == 0;
   case USM__STUN_ATTR_CHANNEL_NUMBER:
-    return len == 4 && rd16(v) >= 0x4000 && rd16(v) <= 0x4FFF;
+    return len == 4 && usm__rd16(v) >= 0x4000 && usm__rd16(v) <= 0x4FFF;
   case USM__STUN_ATTR_FINGERPRINT:
   case USM__STUN_ATTR_LIFETIME:
   case USM__STUN_ATTR_PRIORITY:
@@ -108,8 +95,8 @@ int usm__stun_value_ok(uint16_t type, const uint8_t *v, size_t len) {
 
 int usm__stun_is_message(const uint8_t *buf, size_t len) {
   if (!buf || len < USM__STUN_HEADER_LEN || (buf[0] & 0xC0)) return 0;
-  if (rd32(buf + 4) != USM__STUN_MAGIC_COOKIE) return 0;
-  size_t mlen = rd16(buf + 2);
+  if (usm__rd32(buf + 4) != USM__STUN_MAGIC_COOKIE) return 0;
+  size_t mlen = usm__rd16(buf + 2);
   return mlen % 4 == 0 && mlen + USM__STUN_HEADER_LEN == len;
 }
 
@@ -137,16 +124,16 @@ usm_err usm__stun_parse(const uint8_t *buf, size_t len, usm__stun_msg *out) {
   memset(out, 0, sizeof *out);
   if (len > USM__STUN_MAX_MSG) return USM_ERR_LIMIT;
   if (len < USM__STUN_HEADER_LEN || (buf[0] & 0xC0)) return USM_ERR_MALFORMED;
-  if (rd32(buf + 4) != USM__STUN_MAGIC_COOKIE) return USM_ERR_MALFORMED;
-  size_t mlen = rd16(buf + 2);
+  if (usm__rd32(buf + 4) != USM__STUN_MAGIC_COOKIE) return USM_ERR_MALFORMED;
+  size_t mlen = usm__rd16(buf + 2);
   if (mlen % 4 || mlen + USM__STUN_HEADER_LEN != len) return USM_ERR_MALFORMED;
-  usm__stun_split_type(rd16(buf), &out->method, &out->cls);
+  usm__stun_split_type(usm__rd16(buf), &out->method, &out->cls);
   memcpy(out->tid, buf + 8, USM__STUN_TID_LEN);
 
   size_t off = USM__STUN_HEADER_LEN;
   while (off < len) {
     if (len - off < 4) return USM_ERR_MALFORMED;
-    uint16_t t = rd16(buf + off), l = rd16(buf + off + 2);
+    uint16_t t = usm__rd16(buf + off), l = usm__rd16(buf + off + 2);
     size_t padded = ((size_t)l + 3) & ~(size_t)3;
     if (padded > len - off - 4) return USM_ERR_MALFORMED;
     if (out->fp) return USM_ERR_MALFORMED; /* FINGERPRINT must be last */
@@ -188,7 +175,7 @@ const uint8_t *usm__stun_attr_value(const usm__stun_msg *m, const usm__stun_attr
 
 /* The XOR mask: the cookie, then (IPv6) the transaction id. */
 static void xor_mask(const uint8_t *tid, uint8_t mask[16]) {
-  wr32(mask, USM__STUN_MAGIC_COOKIE);
+  usm__wr32(mask, USM__STUN_MAGIC_COOKIE);
   memcpy(mask + 4, tid, USM__STUN_TID_LEN);
 }
 
@@ -199,7 +186,7 @@ usm_err usm__stun_attr_addr(const usm__stun_msg *m, const usm__stun_attr *a, usm
   if (a->len != 4 + n) return USM_ERR_MALFORMED; /* the parser made sure; belt and braces */
   memset(out, 0, sizeof *out);
   out->family = v[1];
-  out->port = rd16(v + 2);
+  out->port = usm__rd16(v + 2);
   memcpy(out->ip, v + 4, n);
   if (is_xor_addr(a->type)) {
     uint8_t mask[16];
@@ -220,7 +207,7 @@ usm_err usm__stun_get_u32(const usm__stun_msg *m, uint16_t type, uint32_t *out) 
   const usm__stun_attr *a = usm__stun_find(m, type);
   if (!a) return USM_ERR_NOT_FOUND;
   if (a->len != 4 || !out) return USM_ERR_INVALID_ARG;
-  *out = rd32(m->buf + a->offset);
+  *out = usm__rd32(m->buf + a->offset);
   return USM_OK;
 }
 
@@ -229,7 +216,7 @@ usm_err usm__stun_get_u64(const usm__stun_msg *m, uint16_t type, uint64_t *out) 
   if (!a) return USM_ERR_NOT_FOUND;
   if (a->len != 8 || !out) return USM_ERR_INVALID_ARG;
   const uint8_t *v = m->buf + a->offset;
-  *out = ((uint64_t)rd32(v) << 32) | rd32(v + 4);
+  *out = ((uint64_t)usm__rd32(v) << 32) | usm__rd32(v + 4);
   return USM_OK;
 }
 
@@ -260,7 +247,7 @@ usm_err usm__stun_get_unknown_list(const usm__stun_msg *m, uint16_t *types, size
   if ((!types && cap) || !n) return USM_ERR_INVALID_ARG;
   const uint8_t *v = m->buf + a->offset;
   size_t k = 0;
-  for (size_t i = 0; i + 1 < a->len && k < cap; i += 2) types[k++] = rd16(v + i);
+  for (size_t i = 0; i + 1 < a->len && k < cap; i += 2) types[k++] = usm__rd16(v + i);
   *n = k;
   return USM_OK;
 }
@@ -339,9 +326,9 @@ usm_err usm__stun_build_begin(usm__stun_builder *b, uint8_t *buf, size_t cap, ui
   b->cap = cap;
   if (!buf || method > 0xFFF || (unsigned)cls > 3) return fail(b, USM_ERR_INVALID_ARG);
   if (cap < USM__STUN_HEADER_LEN) return fail(b, USM_ERR_LIMIT);
-  wr16(buf, usm__stun_type(method, cls));
-  wr16(buf + 2, 0);
-  wr32(buf + 4, USM__STUN_MAGIC_COOKIE);
+  usm__wr16(buf, usm__stun_type(method, cls));
+  usm__wr16(buf + 2, 0);
+  usm__wr32(buf + 4, USM__STUN_MAGIC_COOKIE);
   if (tid)
     memcpy(buf + 8, tid, USM__STUN_TID_LEN);
   else if (usm__stun_new_tid(buf + 8) != USM_OK)
@@ -363,12 +350,12 @@ uint8_t *usm__stun_build_reserve(usm__stun_builder *b, uint16_t type, size_t len
     return NULL;
   }
   uint8_t *p = b->buf + b->len;
-  wr16(p, type);
-  wr16(p + 2, (uint16_t)len);
+  usm__wr16(p, type);
+  usm__wr16(p + 2, (uint16_t)len);
   memset(p + 4, 0, padded); /* zero padding */
   b->len += 4 + padded;
   b->n_attrs++;
-  wr16(b->buf + 2, (uint16_t)(b->len - USM__STUN_HEADER_LEN));
+  usm__wr16(b->buf + 2, (uint16_t)(b->len - USM__STUN_HEADER_LEN));
   return p + 4;
 }
 
@@ -389,14 +376,14 @@ usm_err usm__stun_add_attr(usm__stun_builder *b, uint16_t type, const void *val,
 
 usm_err usm__stun_add_u32(usm__stun_builder *b, uint16_t type, uint32_t v) {
   uint8_t x[4];
-  wr32(x, v);
+  usm__wr32(x, v);
   return usm__stun_add_attr(b, type, x, sizeof x);
 }
 
 usm_err usm__stun_add_u64(usm__stun_builder *b, uint16_t type, uint64_t v) {
   uint8_t x[8];
-  wr32(x, (uint32_t)(v >> 32));
-  wr32(x + 4, (uint32_t)v);
+  usm__wr32(x, (uint32_t)(v >> 32));
+  usm__wr32(x + 4, (uint32_t)v);
   return usm__stun_add_attr(b, type, x, sizeof x);
 }
 
@@ -414,7 +401,7 @@ usm_err usm__stun_add_addr(usm__stun_builder *b, uint16_t type, const usm__stun_
   size_t n = a->family == USM__STUN_FAMILY_IPV4 ? 4 : 16;
   v[0] = 0;
   v[1] = a->family;
-  wr16(v + 2, a->port);
+  usm__wr16(v + 2, a->port);
   memcpy(v + 4, a->ip, n);
   if (is_xor_addr(type)) {
     uint8_t mask[16];
@@ -443,7 +430,7 @@ usm_err usm__stun_add_unknown_list(usm__stun_builder *b, const uint16_t *types, 
   if (!b) return USM_ERR_INVALID_ARG;
   if ((n && !types) || n > USM__STUN_MAX_UNKNOWN) return fail(b, USM_ERR_INVALID_ARG);
   uint8_t v[2 * USM__STUN_MAX_UNKNOWN];
-  for (size_t i = 0; i < n; i++) wr16(v + 2 * i, types[i]);
+  for (size_t i = 0; i < n; i++) usm__wr16(v + 2 * i, types[i]);
   return usm__stun_add_attr(b, USM__STUN_ATTR_UNKNOWN_ATTRIBUTES, v, 2 * n);
 }
 

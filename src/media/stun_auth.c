@@ -9,13 +9,11 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "media/bytes.h"
 #include "media/stun.h"
 
 #define FINGERPRINT_XOR 0x5354554eu
 
-static uint32_t rd32(const uint8_t *p) {
-  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
 
 /* HMAC(digest, key) over a (possibly patched) header and the body after it. */
 static usm_err hmac2(const char *digest, const uint8_t *key, size_t key_len, const uint8_t *hdr,
@@ -130,5 +128,5 @@ usm_err usm__stun_check_fingerprint(const usm__stun_msg *m) {
   const usm__stun_attr *a = &m->attrs[m->fp - 1];
   size_t start = (size_t)a->offset - 4;
   uint32_t crc = (uint32_t)crc32(0L, m->buf, (uInt)start) ^ FINGERPRINT_XOR;
-  return crc == rd32(m->buf + a->offset) ? USM_OK : USM_ERR_MALFORMED;
+  return crc == usm__rd32(m->buf + a->offset) ? USM_OK : USM_ERR_MALFORMED;
 }
