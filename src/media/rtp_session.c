@@ -280,6 +280,32 @@ usm_err usm__rtp_session_report(usm__rtp_session *s, uint64_t now_us) {
   return s->cfg.send_rtcp(s->cfg.user, s->rtcp, len, sizeof s->rtcp);
 }
 
+usm_err usm__rtp_session_bye(usm__rtp_session *s, const char *reason, uint64_t now_us) {
+  usm__rtcp_report_block rb[31];
+  size_t nb = blocks(s, now_us, rb), len = 0, w = 0;
+  size_t cap = sizeof s->rtcp - USM__RTCP_SRTCP_TRAILER_ROOM;
+  uint32_t ssrcs[USM__MEDIA_KINDS];
+  usm__rtcp_sdes_chunk chunks[USM__MEDIA_KINDS];
+  size_t n = 0;
+  for (int k = 0; k < USM__MEDIA_KINDS; k++) {
+    if (!s->cfg.send[k] && k != USM__MEDIA_AUDIO) continue; /* the RR goes out as the audio SSRC */
+    ssrcs[n] = s->out[k].tx.ssrc;
+    chunks[n] = (usm__rtcp_sdes_chunk){ssrcs[n], s->cname, strlen(s->cname)};
+    n++;
+  }
+  /* a compound packet must start with a report (RFC 3550 §6.1) */
+  usm_err e = usm__rtcp_build_rr(s->out[USM__MEDIA_AUDIO].tx.ssrc, rb, nb, s->rtcp, cap, &w);
+  len = w;
+  if (e == USM_OK) e = usm__rtcp_build_sdes(chunks, n, s->rtcp + len, cap - len, &w);
+  if (e == USM_OK) {
+    len += w;
+    e = usm__rtcp_build_bye(ssrcs, n, reason, reason ? strlen(reason) : 0, s->rtcp + len, cap - len, &w);
+  }
+  if (e != USM_OK) return e;
+  len += w;
+  return s->cfg.send_rtcp(s->cfg.user, s->rtcp, len, sizeof s->rtcp);
+}
+
 usm_err usm__rtp_session_send_pli(usm__rtp_session *s, uint32_t ssrc) {
   source *src = find(s, ssrc);
   if (!src) return USM_ERR_INVALID_ARG;

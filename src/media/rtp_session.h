@@ -76,6 +76,10 @@ void usm__rtp_session_recv_rtcp(usm__rtp_session *s, const uint8_t *pkt, size_t 
  * video; the official clients report every 1-5 s). */
 usm_err usm__rtp_session_report(usm__rtp_session *s, uint64_t now_us);
 
+/* Say goodbye (RFC 3550 §6.6): a compound RR + SDES + BYE for our SSRCs,
+ * with @p reason (may be NULL). After it nothing more should be sent. */
+usm_err usm__rtp_session_bye(usm__rtp_session *s, const char *reason, uint64_t now_us);
+
 /* Send a PLI for the remote source @p ssrc (video). */
 usm_err usm__rtp_session_send_pli(usm__rtp_session *s, uint32_t ssrc);
 

@@ -372,6 +372,8 @@ static void on_closed(uv_handle_t *h) {
 void usm__media_stop(usm_meeting *m) {
   usm__media *md = m->media;
   if (!md) return;
+  /* tell the media server our streams end (RTCP BYE) while the path is up */
+  if (md->state == USM_MEDIA_CONNECTED && md->rtp) usm__rtp_session_bye(md->rtp, "left", now_us(md));
   m->media = NULL;
   md->m = NULL; /* callbacks until the close see a stopped session */
   uv_timer_stop(&md->rtcp_timer);

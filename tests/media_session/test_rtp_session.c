@@ -111,6 +111,11 @@ static void test_exchange(void) {
   usm__rtp_session_send_stats(a.s, USM__MEDIA_VIDEO, &st);
   CHECK_INT(st.plis, 1);
   CHECK_INT(usm__rtp_session_send_pli(b.s, 12345), USM_ERR_INVALID_ARG); /* not a source */
+  /* a's goodbye: b forgets a's sources, so a PLI for a's video has no source any more */
+  CHECK_INT(usm__rtp_session_bye(a.s, "left", now), USM_OK);
+  CHECK_INT(usm__rtp_session_send_pli(b.s, video), USM_ERR_INVALID_ARG);
+  usm__rtp_session_recv_stats(b.s, USM__MEDIA_AUDIO, &st);
+  CHECK_INT(st.packets, 0);
   CHECK_INT(usm__rtp_session_dropped(a.s), 0);
   usm__rtp_session_destroy(a.s);
   usm__rtp_session_destroy(b.s);
