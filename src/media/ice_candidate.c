@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/decimal.h"
+
 static const char *const type_names[] = {"host", "srflx", "prflx", "relay"};
 static const char *const tcptype_names[] = {"", "active", "passive", "so"};
 
@@ -48,17 +50,7 @@ static int next_tok(const char **cur, const char *end, tok *t) {
 }
 
 /* Unsigned decimal, 1..10 digits, at most @p max. */
-static int tok_uint(tok t, uint64_t max, uint64_t *out) {
-  if (t.n == 0 || t.n > 10) return 0;
-  uint64_t v = 0;
-  for (size_t i = 0; i < t.n; i++) {
-    if (t.p[i] < '0' || t.p[i] > '9') return 0;
-    v = v * 10 + (uint64_t)(t.p[i] - '0');
-  }
-  if (v > max) return 0;
-  *out = v;
-  return 1;
-}
+static int tok_uint(tok t, uint64_t max, uint64_t *out) { return t.n <= 10 && usm__decimal(t.p, t.n, max, out); }
 
 static int ice_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||

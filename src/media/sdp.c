@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/decimal.h"
 #include "core/strbuf.h"
 
 /* ---- arena: every string of a session lives here, freed at once ---- */
@@ -83,15 +84,10 @@ static int next_tok(span *rest, span *tok) {
   return 1;
 }
 
-/* Decimal digits only, value <= max. */
+/* Decimal digits only (1..10), value <= max. */
 static int parse_uint(span t, uint32_t max, uint32_t *out) {
-  if (t.n == 0 || t.n > 10) return 0;
-  uint64_t v = 0;
-  for (size_t i = 0; i < t.n; i++) {
-    if (t.p[i] < '0' || t.p[i] > '9') return 0;
-    v = v * 10 + (uint64_t)(t.p[i] - '0');
-  }
-  if (v > max) return 0;
+  uint64_t v;
+  if (t.n > 10 || !usm__decimal(t.p, t.n, max, &v)) return 0;
   *out = (uint32_t)v;
   return 1;
 }

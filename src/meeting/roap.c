@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/client_internal.h"
+#include "core/decimal.h"
 #include "meeting/meeting_internal.h"
 #include "rest/json.h"
 
@@ -60,14 +61,9 @@ static int64_t read_int(const cJSON *v, int64_t max) {
     if (!isfinite(d) || d < 0 || d > (double)max || d != floor(d)) return -1;
     return (int64_t)d;
   }
-  if (!cJSON_IsString(v) || !v->valuestring[0] || strlen(v->valuestring) > 19) return -1;
-  int64_t n = 0;
-  for (const char *p = v->valuestring; *p; p++) {
-    if (*p < '0' || *p > '9') return -1;
-    n = n * 10 + (*p - '0');
-    if (n > max) return -1;
-  }
-  return n;
+  uint64_t n;
+  if (!cJSON_IsString(v) || !usm__decimal(v->valuestring, strlen(v->valuestring), (uint64_t)max, &n)) return -1;
+  return (int64_t)n;
 }
 
 usm_err usm__roap_parse(const cJSON *o, usm__roap_msg *out) {
