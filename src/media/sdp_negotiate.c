@@ -526,7 +526,9 @@ static usm_err read_media(usm__sdp_result *r, size_t i, const size_t *bmem, size
   const usm__sdp_fp *our_fp = pick_fp(&lm->c);
   if (!our_fp) our_fp = pick_fp(&ls->c);
   if (our_fp && tr->fp_alg) {
-    usm__sdp_setup offered = lm->c.setup ? lm->c.setup : ls->c.setup;
+    /* a bundled m-line uses the tag's transport: judge the role on the tag's offer */
+    const usm__sdp_media *lt = ls->media[t];
+    usm__sdp_setup offered = lt->c.setup ? lt->c.setup : ls->c.setup;
     if (!dtls_client_from_answer(offered, tr->remote_setup, &tr->dtls_client))
       return nfail(err, errlen, USM_ERR_SDP, "m-line %zu: a=setup:%s does not answer a=setup:%s", i,
                    usm__sdp_setup_str(tr->remote_setup), usm__sdp_setup_str(offered));
