@@ -9,76 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "e2e_world.h"
-#include "meeting/media_internal.h"
+#include "media_party.h"
 
 static e2e_world w;
 
-typedef struct party {
-  const char *who;
-  usm_meeting *m;
-  usm_media_state media;
-  int restarted, failed;
-  int got[2];          /* payloads received per kind */
-  int bad;             /* payloads that were not what the peer sent */
-  char peer_tag[8];    /* what the other side writes in its payloads */
-} party;
-
-static void on_event(usm_meeting *m, const usm_event *ev, void *user) {
-  (void)m;
-  party *p = user;
-  if (ev->type != USM_EVENT_MEDIA) return;
-  p->media = ev->media;
-  if (ev->media == USM_MEDIA_RESTARTED) p->restarted++;
-  if (ev->media == USM_MEDIA_FAILED) {
-    p->failed++;
-    fprintf(stderr, "%s: media failed: %s %s\n", p->who, usm_err_name(ev->error), ev->detail ? ev->detail : "");
-  }
-}
-
-static void on_payload(usm_meeting *m, usm__media_kind kind, uint32_t ssrc, const uint8_t *payload, size_t len,
-                       uint32_t ts, uint16_t seq, int marker, void *user) {
-  (void)m, (void)ssrc, (void)ts, (void)seq, (void)marker;
-  party *p = user;
-  char expect[32];
-  int n = snprintf(expect, sizeof expect, "%s-%s", p->peer_tag, kind == USM__MEDIA_AUDIO ? "audio" : "video");
-  if (len < (size_t)n || memcmp(payload, expect, (size_t)n) != 0) p->bad++;
-  p->got[kind]++;
-}
-
-static int connected(const party *a, const party *b) {
-  return a->media == USM_MEDIA_CONNECTED && b->media == USM_MEDIA_CONNECTED;
-}
-
 /* Pump until both are connected (15 s at most). */
 static int wait_connected(party *a, party *b) {
-  for (int i = 0; i < 750 && !connected(a, b); i++) e2e_pump(&w, 20);
-  return connected(a, b);
-}
-
-/* Send @p n audio and video payloads from @p from, pumping between them. */
-static void send_some(party *from, const char *tag, int n) {
-  for (int i = 0; i < n; i++) {
-    char payload[64];
-    int len = snprintf(payload, sizeof payload, "%s-audio-%d", tag, i);
-    CHECK_INT(usm__media_send(from->m, USM__MEDIA_AUDIO, (const uint8_t *)payload, (size_t)len, 0), USM_OK);
-    len = snprintf(payload, sizeof payload, "%s-video-%d", tag, i);
-    CHECK_INT(usm__media_send(from->m, USM__MEDIA_VIDEO, (const uint8_t *)payload, (size_t)len, 1), USM_OK);
-    e2e_pump(&w, 10);
-  }
-}
-
-static void join_with_media(usm_client *c, const char *dest, party *p) {
-  CHECK_INT(e2e_meeting(&w, c, dest, &p->m), USM_OK);
-  usm_meeting_set_event_cb(p->m, on_event, p);
-  usm_join_options jo;
-  usm_join_options_init(&jo);
-  jo.media = USM_MEDIA_ALL;
-  e2e_op op = {0};
-  CHECK_INT(e2e_await(&w, &op, usm_meeting_join(p->m, &jo, e2e_op_done, &op)), USM_OK);
-  CHECK_INT(usm_meeting_get_state(p->m), USM_MEETING_JOINED);
-  usm__media_set_tap(p->m, on_payload, p);
+  for (int i = 0; i < 750 && !party_both_connected(a, b); i++) e2e_pump(&w, 20);
+  return party_both_connected(a, b);
 }
 
 static void test_two_parties(void) {
@@ -86,12 +24,12 @@ static void test_two_parties(void) {
   char number[32], sip[256], password[64];
   CHECK_INT(e2e_schedule(&w, host, "alice@example.com", number, sip, password), 0);
   party h = {.who = "host", .peer_tag = "A"}, a = {.who = "alice", .peer_tag = "H"};
-  join_with_media(host, number, &h);
-  join_with_media(alice, sip, &a);
+  party_join(&w, host, number, &h);
+  party_join(&w, alice, sip, &a);
   CHECK(wait_connected(&h, &a));
 
-  send_some(&h, "H", 50);
-  send_some(&a, "A", 50);
+  party_send(&h, "H", 50);
+  party_send(&a, "A", 50);
   e2e_pump(&w, 500);
   fprintf(stderr, "host got %d audio %d video; alice got %d audio %d video\n", h.got[0], h.got[1], a.got[0], a.got[1]);
   CHECK(a.got[0] >= 48 && a.got[1] >= 48); /* loopback: nothing should be lost */
@@ -119,7 +57,7 @@ static void test_two_parties(void) {
   /* 100 % loss towards alice: nothing arrives */
   CHECK_INT(cloud_proc_admin(&w.cloud, "/admin/media", "{\"email\":\"alice@example.com\",\"direction\":\"down\",\"loss\":100}"), 200);
   int before = a.got[0];
-  send_some(&h, "H", 20);
+  party_send(&h, "H", 20);
   e2e_pump(&w, 300);
   CHECK_INT(a.got[0], before);
   CHECK_INT(cloud_proc_admin(&w.cloud, "/admin/media", "{\"email\":\"alice@example.com\"}"), 200);
@@ -130,7 +68,7 @@ static void test_two_parties(void) {
   CHECK(a.restarted >= 1);
   CHECK_INT(a.media, USM_MEDIA_CONNECTED);
   before = a.got[0];
-  send_some(&h, "H", 20);
+  party_send(&h, "H", 20);
   e2e_pump(&w, 300);
   CHECK(a.got[0] >= before + 18);
   CHECK_INT(a.failed + h.failed, 0);

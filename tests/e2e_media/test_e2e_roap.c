@@ -10,93 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "e2e_world.h"
-#include "meeting/media_internal.h"
+#include "media_party.h"
 
 #define ALICE "alice@example.com"
 
 static e2e_world w;
 
-typedef struct party {
-  const char *who;
-  usm_meeting *m;
-  usm_media_state media;
-  int restarted, failed;
-  int roap_events;
-  usm_media_state media_at_roap; /* media state when the last ROAP event came */
-  char last_roap[256];
-  int got[2];
-  int bad;
-  char peer_tag[8];
-} party;
-
-static void on_event(usm_meeting *m, const usm_event *ev, void *user) {
-  (void)m;
-  party *p = user;
-  if (ev->type == USM_EVENT_ROAP) {
-    p->roap_events++;
-    p->media_at_roap = p->media;
-    snprintf(p->last_roap, sizeof p->last_roap, "%s", ev->roap ? ev->roap : "");
-    return;
-  }
-  if (ev->type != USM_EVENT_MEDIA) return;
-  p->media = ev->media;
-  if (ev->media == USM_MEDIA_RESTARTED) p->restarted++;
-  if (ev->media == USM_MEDIA_FAILED) {
-    p->failed++;
-    fprintf(stderr, "%s: media failed: %s %s\n", p->who, usm_err_name(ev->error), ev->detail ? ev->detail : "");
-  }
-}
-
-static void on_payload(usm_meeting *m, usm__media_kind kind, uint32_t ssrc, const uint8_t *payload, size_t len,
-                       uint32_t ts, uint16_t seq, int marker, void *user) {
-  (void)m, (void)ssrc, (void)ts, (void)seq, (void)marker;
-  party *p = user;
-  char expect[32];
-  int n = snprintf(expect, sizeof expect, "%s-%s", p->peer_tag, kind == USM__MEDIA_AUDIO ? "audio" : "video");
-  if (len < (size_t)n || memcmp(payload, expect, (size_t)n) != 0) p->bad++;
-  p->got[kind]++;
-}
-
-static int connected(const party *a, const party *b) {
-  return a->media == USM_MEDIA_CONNECTED && b->media == USM_MEDIA_CONNECTED;
-}
-
-static void send_some(party *from, const char *tag, int n) {
-  for (int i = 0; i < n; i++) {
-    char payload[64];
-    int len = snprintf(payload, sizeof payload, "%s-audio-%d", tag, i);
-    CHECK_INT(usm__media_send(from->m, USM__MEDIA_AUDIO, (const uint8_t *)payload, (size_t)len, 0), USM_OK);
-    len = snprintf(payload, sizeof payload, "%s-video-%d", tag, i);
-    CHECK_INT(usm__media_send(from->m, USM__MEDIA_VIDEO, (const uint8_t *)payload, (size_t)len, 1), USM_OK);
-    e2e_pump(&w, 10);
-  }
-}
-
 /* 20 payloads of each kind each way arrive (loopback: at most 2 lost). */
 static void check_flow(party *h, party *a, const char *when) {
   int ha = h->got[0], hv = h->got[1], aa = a->got[0], av = a->got[1];
-  send_some(h, "H", 20);
-  send_some(a, "A", 20);
+  party_send(h, "H", 20);
+  party_send(a, "A", 20);
   e2e_pump(&w, 300);
   fprintf(stderr, "%s: host got +%d audio +%d video, alice got +%d audio +%d video\n", when, h->got[0] - ha,
           h->got[1] - hv, a->got[0] - aa, a->got[1] - av);
   CHECK(h->got[0] - ha >= 18 && h->got[1] - hv >= 18);
   CHECK(a->got[0] - aa >= 18 && a->got[1] - av >= 18);
   CHECK_INT(h->bad + a->bad, 0);
-}
-
-static void join_with_media(usm_client *c, const char *dest, party *p) {
-  CHECK_INT(e2e_meeting(&w, c, dest, &p->m), USM_OK);
-  usm_meeting_set_event_cb(p->m, on_event, p);
-  usm_join_options jo;
-  usm_join_options_init(&jo);
-  jo.media = USM_MEDIA_ALL;
-  e2e_op op = {0};
-  CHECK_INT(e2e_await(&w, &op, usm_meeting_join(p->m, &jo, e2e_op_done, &op)), USM_OK);
-  CHECK_INT(usm_meeting_get_state(p->m), USM_MEETING_JOINED);
-  usm__media_set_tap(p->m, on_payload, p);
 }
 
 /* ---- what the cloud's media server says about alice ---- */
@@ -274,10 +204,10 @@ static void test_roap(void) {
   char number[32], sip[256], password[64];
   CHECK_INT(e2e_schedule(&w, host, ALICE, number, sip, password), 0);
   party h = {.who = "host", .peer_tag = "A"}, a = {.who = "alice", .peer_tag = "H"};
-  join_with_media(host, number, &h);
-  join_with_media(alice, sip, &a);
-  for (int i = 0; i < 750 && !connected(&h, &a); i++) e2e_pump(&w, 20);
-  CHECK(connected(&h, &a));
+  party_join(&w, host, number, &h);
+  party_join(&w, alice, sip, &a);
+  for (int i = 0; i < 750 && !party_both_connected(&h, &a); i++) e2e_pump(&w, 20);
+  CHECK(party_both_connected(&h, &a));
   check_flow(&h, &a, "connected");
 
   /* admin requests that make no sense */
