@@ -10,7 +10,7 @@ DEBS=(
   # libraries
   libcurl4-openssl-dev libcjson-dev libuv1-dev zlib1g-dev
   libwebsockets-dev libwebsockets-evlib-uv
-  libssl-dev libsrtp2-dev libopus-dev libvpx-dev
+  libssl-dev libsrtp2-dev libopus-dev libvpx-dev libopenh264-dev libpng-dev
   # tools used by the tests and docs
   openssl valgrind doxygen python3 binutils
   coturn iproute2                      # a real TURN server for the ICE tests (loopback only)
