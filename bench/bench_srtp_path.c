@@ -131,9 +131,8 @@ static usm_err send_rtcp_cb(void *user, uint8_t *pkt, size_t len, size_t cap) {
 
 static unsigned long long delivered; /* on_rtp calls, all receivers */
 
-static void on_rtp(void *user, usm__media_kind kind, uint32_t ssrc, const uint8_t *payload, size_t len,
-                   uint32_t ts, uint16_t seq, int marker) {
-  (void)user, (void)kind, (void)ssrc, (void)payload, (void)len, (void)ts, (void)seq, (void)marker;
+static void on_rtp(void *user, const usm__rtp_in *in) {
+  (void)user, (void)in;
   delivered++;
 }
 

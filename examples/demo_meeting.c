@@ -84,7 +84,7 @@ static int media_connected(const void *m) { return usm_meeting_media_state(m) ==
 static void print_media(party *p) {
   usm_media_stats st;
   usm_media_stats_init(&st);
-  if (usm_meeting_media_stats(p->meeting, &st) != USM_OK) return;
+  if (usm_meeting_get_stats(p->meeting, &st) != USM_OK) return;
   say("%s's media: %s -> %s (%s), ICE RTT %u ms, %llu SRTP packets refused", p->name, st.local_address,
       st.remote_address, st.local_type, st.ice_rtt_ms, (unsigned long long)st.srtp_dropped);
 }

@@ -76,6 +76,7 @@ typedef enum usm_err {
   USM_ERR_FINGERPRINT_MISMATCH = 604, /**< The peer's DTLS certificate does not match the fingerprint in its SDP. */
   USM_ERR_SRTP = 605,             /**< SRTP/SRTCP protection failed: bad authentication tag, wrong key or bad packet. */
   USM_ERR_REPLAY = 606,           /**< An SRTP/SRTCP packet was a replay (or too old) and was dropped. */
+  USM_ERR_CODEC = 607,            /**< An encoder or decoder failed, or the negotiated codec is not available. */
   USM_ERR_SPACE_ID_DEPRECATED = 30105 /**< A space (room) id or conversation URL was given as destination (official code 30105). */
 } usm_err;
 

@@ -83,7 +83,8 @@ typedef enum usm_event_type {
   USM_EVENT_CONNECTION = 7,   /**< The client's live event channel changed state; see event.connection, event.error. */
   USM_EVENT_ERROR = 8,        /**< Input from the cloud was dropped (malformed or oversized); see event.error, event.detail. */
   USM_EVENT_ROAP = 9,         /**< A media (ROAP) message from the cloud for this meeting; see event.roap. */
-  USM_EVENT_MEDIA = 10        /**< The media connection changed state; see event.media, event.error, event.detail. */
+  USM_EVENT_MEDIA = 10,       /**< The media connection changed state; see event.media, event.error, event.detail. */
+  USM_EVENT_STATS = 11        /**< Media statistics, every usm_join_options.stats_interval_ms; see event.stats. */
 } usm_event_type;
 
 /**
@@ -120,6 +121,7 @@ typedef struct usm_event {
   const char *detail;                  /**< CONNECTION, ERROR: text for logs (close code, reason); else NULL. */
   const char *roap;                    /**< ROAP: the message object ({messageType, seq, sdps, ...}) as JSON text; else NULL. */
   usm_media_state media;               /**< MEDIA: the new state; else USM_MEDIA_IDLE. */
+  const usm_media_stats *stats;        /**< STATS: the numbers now; else NULL. */
 } usm_event;
 
 /**
@@ -201,6 +203,12 @@ typedef struct usm_join_options {
   const char *pin;          /**< Host or guest PIN for personal rooms, or NULL. */
   int moderator;            /**< 1: join as moderator (with pin = host PIN). */
   unsigned media;           /**< USM_MEDIA_* bits: the media to send and receive once joined; 0: none. */
+  unsigned audio_channels;  /**< Audio we send: 1 (default) or 2 (offered as stereo=1). */
+  uint32_t audio_max_bitrate; /**< Cap in bit/s; 0: 64000, the cloud's audio limit (never above it). */
+  uint32_t video_max_bitrate; /**< Cap in bit/s; 0: 4000000, the cloud's video limit (never above it). */
+  const char *video_codec;  /**< Preferred video codec, "VP8" or "H264"; NULL: VP8 first. Both are offered;
+                                 the answer decides. */
+  unsigned stats_interval_ms; /**< USM_EVENT_STATS every this many ms (>= 100) while media runs; 0: none. */
 } usm_join_options;
 
 /** Fill @p o with defaults. */
@@ -245,6 +253,9 @@ USM_API usm_err usm_meeting_lock(usm_meeting *m, int locked, usm_meeting_done_cb
  * Mute or unmute a participant's audio and/or video in the roster (Locus
  * controls; others see a USM_EVENT_MUTE). Oneself while JOINED; another
  * participant: host only (USM_ERR_NOT_HOST from the cloud otherwise).
+ * Muting oneself also stops sending that media at once (audio and video
+ * frames given to usm_meeting_send_* are dropped) until unmuted; a remote
+ * mute of oneself by the host does the same when its event arrives.
  * @param m the meeting.
  * @param participant_id NULL for oneself.
  * @param audio 1 mute, 0 unmute, -1 leave as is.
@@ -279,8 +290,6 @@ USM_API usm_err usm_meeting_self(const usm_meeting *m, usm_participant *out);
 USM_API const char *usm_meeting_last_error(const usm_meeting *m);
 /** Name of a state ("ready", "in_lobby", ...); static. */
 USM_API const char *usm_meeting_state_name(usm_meeting_state s);
-/** Transport statistics of the meeting's media (@p out initialised with usm_media_stats_init). */
-USM_API usm_err usm_meeting_media_stats(const usm_meeting *m, usm_media_stats *out);
 /** State of the meeting's media connection. */
 USM_API usm_media_state usm_meeting_media_state(const usm_meeting *m);
 /** State of the live event channel serving this meeting's client. */

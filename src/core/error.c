@@ -34,6 +34,7 @@ static const struct {
    "the peer's DTLS certificate does not match its SDP fingerprint"},
   {USM_ERR_SRTP, "USM_ERR_SRTP", "SRTP protection or authentication failed"},
   {USM_ERR_REPLAY, "USM_ERR_REPLAY", "a replayed SRTP packet was dropped"},
+  {USM_ERR_CODEC, "USM_ERR_CODEC", "an encoder or decoder failed, or the negotiated codec is not available"},
   {USM_ERR_INVALID_DESTINATION, "USM_ERR_INVALID_DESTINATION",
    "invalid destination: expected a meeting number, SIP URI, phone number, meeting link, "
    "person ID or personal room"},

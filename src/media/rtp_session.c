@@ -135,8 +135,18 @@ void usm__rtp_session_recv_rtp(usm__rtp_session *s, const uint8_t *pkt, size_t l
   if (r == USM__RTP_SEQ_BAD) return; /* a wild jump: wait for the source to settle */
   src->st.packets++;
   src->st.bytes += v.payload_len;
-  if (s->cfg.on_rtp)
-    s->cfg.on_rtp(s->cfg.user, src->kind, v.ssrc, v.payload, v.payload_len, v.timestamp, v.seq, v.marker);
+  if (s->cfg.on_rtp) {
+    usm__rtp_in in = {.kind = src->kind,
+                      .ssrc = v.ssrc,
+                      .csrc = v.csrc_count ? v.csrc[0] : 0,
+                      .payload = v.payload,
+                      .len = v.payload_len,
+                      .timestamp = v.timestamp,
+                      .seq = v.seq,
+                      .marker = v.marker,
+                      .arrival_us = now_us};
+    s->cfg.on_rtp(s->cfg.user, &in);
+  }
 }
 
 /* Our sending stream with this SSRC, or NULL. */
@@ -165,12 +175,15 @@ static void on_report(usm__rtp_session *s, const usm__rtcp_pkt *p, uint64_t now_
   for (size_t i = 0; i < r.rb_count; i++) {
     usm__rtcp_report_block b;
     sender *o;
-    if (usm__rtcp_report_block_get(&r, i, &b) != USM_OK || !(o = ours(s, b.ssrc, NULL))) continue;
+    usm__media_kind kind;
+    if (usm__rtcp_report_block_get(&r, i, &b) != USM_OK || !(o = ours(s, b.ssrc, &kind))) continue;
     o->st.reports++;
     o->st.lost = b.cumulative_lost;
+    o->st.fraction_lost = b.fraction_lost;
     o->st.jitter_ms = (uint32_t)((uint64_t)b.jitter * 1000u / o->tx.clock_rate);
-    uint32_t rtt;
+    uint32_t rtt = 0;
     if (b.lsr && usm__rtcp_rtt_ms(ntp_of(now_us), o->sr_ntp, b.lsr, b.dlsr, &rtt) == USM_OK) o->st.rtt_ms = rtt;
+    if (s->cfg.on_report) s->cfg.on_report(s->cfg.user, kind, &b, rtt);
   }
 }
 
@@ -233,6 +246,7 @@ static size_t blocks(usm__rtp_session *s, uint64_t now_us, usm__rtcp_report_bloc
     usm__rtp_rx_report_take(&src->rx, &r);
     src->st.reports++;
     src->st.lost = r.cumulative_lost;
+    src->st.fraction_lost = r.fraction_lost;
     src->st.jitter_ms = (uint32_t)((uint64_t)r.jitter * 1000u / src->rx.clock_rate);
     rb[n++] = (usm__rtcp_report_block){
       .ssrc = src->ssrc,
@@ -306,6 +320,17 @@ usm_err usm__rtp_session_bye(usm__rtp_session *s, const char *reason, uint64_t n
   return s->cfg.send_rtcp(s->cfg.user, s->rtcp, len, sizeof s->rtcp);
 }
 
+usm_err usm__rtp_session_send_nack(usm__rtp_session *s, uint32_t ssrc, const uint16_t *seqs, size_t n) {
+  source *src = find(s, ssrc);
+  if (!src || !seqs || !n) return USM_ERR_INVALID_ARG;
+  size_t w = 0;
+  usm_err e = usm__rtcp_build_nack(s->out[USM__MEDIA_VIDEO].tx.ssrc, ssrc, seqs, n, s->rtcp,
+                                   sizeof s->rtcp - USM__RTCP_SRTCP_TRAILER_ROOM, &w);
+  if (e == USM_OK) e = s->cfg.send_rtcp(s->cfg.user, s->rtcp, w, sizeof s->rtcp);
+  if (e == USM_OK) src->st.nacks++;
+  return e;
+}
+
 usm_err usm__rtp_session_send_pli(usm__rtp_session *s, uint32_t ssrc) {
   source *src = find(s, ssrc);
   if (!src) return USM_ERR_INVALID_ARG;
@@ -331,7 +356,9 @@ void usm__rtp_session_recv_stats(const usm__rtp_session *s, usm__media_kind kind
     out->lost += src->st.lost;
     out->plis += src->st.plis;
     out->reports += src->st.reports;
+    out->nacks += src->st.nacks;
     if (src->st.jitter_ms > out->jitter_ms) out->jitter_ms = src->st.jitter_ms;
+    if (src->st.fraction_lost > out->fraction_lost) out->fraction_lost = src->st.fraction_lost;
   }
 }
 

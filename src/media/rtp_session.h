@@ -32,7 +32,21 @@ typedef struct usm__stream_stats {
   uint32_t rtt_ms;           /* send: from the peer's reports on our SR; 0 unknown */
   uint64_t nacks, plis, firs; /* feedback received (send) or sent (receive) */
   uint64_t reports;          /* RTCP report blocks received about it (send) or sent about it (receive) */
+  uint8_t fraction_lost;     /* RTCP 8-bit fraction of the last report: the peer's (send), ours (receive, the largest) */
 } usm__stream_stats;
+
+/* One received RTP packet of a known kind, as handed up (valid during the call). */
+typedef struct usm__rtp_in {
+  usm__media_kind kind;
+  uint32_t ssrc;
+  uint32_t csrc;          /* the first CSRC (a translator's contributing source), 0: none */
+  const uint8_t *payload;
+  size_t len;
+  uint32_t timestamp;
+  uint16_t seq;
+  int marker;
+  uint64_t arrival_us;    /* the now_us given to recv_rtp */
+} usm__rtp_in;
 
 typedef struct usm__rtp_session_config {
   const char *cname;           /* copied; our SDES CNAME */
@@ -45,10 +59,12 @@ typedef struct usm__rtp_session_config {
   usm_err (*send_rtp)(void *user, uint8_t *pkt, size_t len, size_t cap);
   usm_err (*send_rtcp)(void *user, uint8_t *pkt, size_t len, size_t cap);
   /* In: a received RTP packet of a known kind (payload valid during the call). */
-  void (*on_rtp)(void *user, usm__media_kind kind, uint32_t ssrc, const uint8_t *payload, size_t len,
-                 uint32_t timestamp, uint16_t seq, int marker);
+  void (*on_rtp)(void *user, const usm__rtp_in *in);
   /* Feedback about what we send: RTCP PT 205/206 with the parsed packet. */
   void (*on_feedback)(void *user, usm__media_kind kind, const usm__rtcp_pkt *pkt);
+  /* A report block about one of our streams (for the bandwidth estimate);
+   * @p rtt_ms: from this block, 0 when it has none. Optional. */
+  void (*on_report)(void *user, usm__media_kind kind, const usm__rtcp_report_block *b, uint32_t rtt_ms);
   void *user;
 } usm__rtp_session_config;
 
@@ -79,6 +95,10 @@ usm_err usm__rtp_session_report(usm__rtp_session *s, uint64_t now_us);
 /* Say goodbye (RFC 3550 §6.6): a compound RR + SDES + BYE for our SSRCs,
  * with @p reason (may be NULL). After it nothing more should be sent. */
 usm_err usm__rtp_session_bye(usm__rtp_session *s, const char *reason, uint64_t now_us);
+
+/* Send a generic NACK (RFC 4585) for @p n sequence numbers of the remote
+ * source @p ssrc (in as many FCI entries as needed, one packet). */
+usm_err usm__rtp_session_send_nack(usm__rtp_session *s, uint32_t ssrc, const uint16_t *seqs, size_t n);
 
 /* Send a PLI for the remote source @p ssrc (video). */
 usm_err usm__rtp_session_send_pli(usm__rtp_session *s, uint32_t ssrc);

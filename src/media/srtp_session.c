@@ -121,7 +121,10 @@ usm_err usm__srtp_session_create(usm__srtp_session **out, usm__srtp_direction di
   /* Any SSRC: libsrtp clones a stream (own replay window) per SSRC seen. */
   policy.ssrc.type = dir == USM__SRTP_INBOUND ? ssrc_any_inbound : ssrc_any_outbound;
   policy.window_size = 0;     /* 0 = libsrtp's default replay window (128) */
-  policy.allow_repeat_tx = 0; /* protecting a sequence number twice is a bug: refuse */
+  /* NACK answers resend a packet with its own sequence number (RFC 4585
+   * without RTX): the same plaintext under the same index, so the same
+   * ciphertext; nothing new is revealed. */
+  policy.allow_repeat_tx = 1;
   policy.next = NULL;
   srtp_err_status_t st = srtp_create(&s->srtp, &policy);
   OPENSSL_cleanse(master, sizeof master);

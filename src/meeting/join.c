@@ -133,6 +133,32 @@ usm_err usm__join_locus(usm_meeting *m) {
   return e;
 }
 
+/* The media settings of the join options (fields after `media`; an older
+ * caller's struct_size leaves them at their defaults). */
+static usm_err copy_media_options(usm_meeting *m, const usm_join_options *o, char *why, size_t cap) {
+  usm_join_options d;
+  usm_join_options_init(&d);
+  if (o->struct_size >= sizeof *o) d = *o;
+  if (d.audio_channels > 2) {
+    snprintf(why, cap, "join: audio_channels must be 0, 1 or 2");
+    return USM_ERR_INVALID_ARG;
+  }
+  if (d.video_codec && strcmp(d.video_codec, "VP8") != 0 && strcmp(d.video_codec, "H264") != 0) {
+    snprintf(why, cap, "join: video_codec must be \"VP8\", \"H264\" or NULL");
+    return USM_ERR_INVALID_ARG;
+  }
+  if (d.stats_interval_ms && d.stats_interval_ms < 100) {
+    snprintf(why, cap, "join: stats_interval_ms must be 0 or at least 100");
+    return USM_ERR_INVALID_ARG;
+  }
+  m->audio_channels = d.audio_channels ? d.audio_channels : 1;
+  m->audio_max_bitrate = d.audio_max_bitrate;
+  m->video_max_bitrate = d.video_max_bitrate;
+  snprintf(m->video_codec, sizeof m->video_codec, "%s", d.video_codec ? d.video_codec : "VP8");
+  m->stats_interval_ms = d.stats_interval_ms;
+  return USM_OK;
+}
+
 static usm_err copy_options(usm_meeting *m, const usm_join_options *o, char *why, size_t cap) {
   usm_join_options def;
   usm_join_options_init(&def);
@@ -162,7 +188,7 @@ static usm_err copy_options(usm_meeting *m, const usm_join_options *o, char *why
     return USM_ERR_INVALID_ARG;
   }
   m->media_flags = media;
-  return USM_OK;
+  return copy_media_options(m, o, why, cap);
 }
 
 usm_err usm_meeting_join(usm_meeting *m, const usm_join_options *opts, usm_meeting_done_cb cb, void *user) {

@@ -7,6 +7,7 @@
 #include "core/client_internal.h"
 #include "core/dest_match.h"
 #include "meeting/device.h"
+#include "meeting/media_internal.h"
 #include "meeting/meeting_internal.h"
 #include "meeting/roster.h"
 #include "rest/call.h"
@@ -34,6 +35,8 @@ static int roster_event(void *ctx, usm_roster_change change, const usm__lpart *p
   usm_event ev = {.type = USM_EVENT_ROSTER, .state = m->state, .participant = &view, .change = change};
   if (!usm__meeting_emit(m, &ev)) return 0;
   if (!was || (was->audio_muted == p->audio_muted && was->video_muted == p->video_muted)) return 1;
+  if (p->is_self) /* muted by the host, or our own request confirmed: send accordingly */
+    usm__media_set_muted(m, p->audio_muted == 1, p->video_muted == 1);
   usm__lpart_view(p, &view); /* the application may not keep or change it */
   usm_event mute = {.type = USM_EVENT_MUTE, .state = m->state, .participant = &view};
   return usm__meeting_emit(m, &mute);
@@ -260,6 +263,8 @@ usm_err usm_meeting_mute(usm_meeting *m, const char *participant_id, int audio, 
     }
     participant_id = m->locus->self.id;
   }
+  if (m->locus && m->locus->has_self && strcmp(participant_id, m->locus->self.id) == 0)
+    usm__media_set_muted(m, audio, video); /* a mute stops sending at once, before the cloud answers */
   cJSON *o = cJSON_CreateObject();
   int ok = o != NULL;
   const char *const keys[] = {"audio", "video"};

@@ -81,6 +81,14 @@ static int parse_part(const cJSON *p, const char *device_url, usm__lpart *out) {
   const cJSON *ctl = get(p, "controls");
   out->audio_muted = usm__json_bool(get(ctl, "audio"), "muted");
   out->video_muted = usm__json_bool(get(ctl, "video"), "muted");
+  const cJSON *csi;
+  cJSON_ArrayForEach(csi, get(get(p, "status"), "csis")) {
+    /* CSIs are 32-bit; anything else is not one */
+    if (out->n_csis == USM__LOCUS_MAX_CSIS) break;
+    if (cJSON_IsNumber(csi) && csi->valuedouble >= 1 && csi->valuedouble <= 4294967295.0 &&
+        csi->valuedouble == (double)(uint32_t)csi->valuedouble)
+      out->csis[out->n_csis++] = (uint32_t)csi->valuedouble;
+  }
   if (oom) {
     lpart_free(out);
     return -1;
@@ -237,4 +245,14 @@ void usm__locus_free(usm__locus *l) {
 int usm__locus_newer(const usm__locus *cur, const usm__locus *in) {
   if (!cur || !cur->has_seq || !in->has_seq) return 1;
   return in->last_seq > cur->last_seq;
+}
+
+const usm__lpart *usm__locus_by_csi(const usm__locus *l, uint32_t csi) {
+  if (!l || !csi) return NULL;
+  for (size_t i = 0; i < l->n_roster; i++)
+    for (size_t k = 0; k < l->roster[i].n_csis; k++)
+      if (l->roster[i].csis[k] == csi) return &l->roster[i];
+  for (size_t k = 0; l->has_self && k < l->self.n_csis; k++)
+    if (l->self.csis[k] == csi) return &l->self;
+  return NULL;
 }

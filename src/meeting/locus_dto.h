@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <usm/common.h>
 
 #define USM__LOCUS_MAX_PARTICIPANTS 10000
@@ -13,6 +14,8 @@
 /* Devices and roles looked at per participant; more are ignored. */
 #define USM__LOCUS_MAX_DEVICES 64
 #define USM__LOCUS_MAX_ROLES 32
+/* Capture source ids kept per participant (status.csis); more are ignored. */
+#define USM__LOCUS_MAX_CSIS 8
 /* A sequence is echoed back in requests: kept only up to this size as JSON (real ones are tiny). */
 #define USM__LOCUS_MAX_SEQ_BYTES 16384
 
@@ -27,6 +30,9 @@ typedef struct usm__lpart {
   int is_guest;
   int is_self;
   int audio_muted, video_muted; /* 1, 0, -1 unknown */
+  uint32_t csis[USM__LOCUS_MAX_CSIS]; /* status.csis: the media server names this participant's
+                                         streams with them (RTP CSRC) */
+  size_t n_csis;
 } usm__lpart;
 
 typedef struct usm__locus {
@@ -57,6 +63,9 @@ typedef struct usm__locus {
  *   On error @p out is empty (nothing to free).
  */
 usm_err usm__locus_parse(const cJSON *dto, const char *device_url, usm__locus *out);
+
+/* The roster entry (self included) whose csis hold @p csi, or NULL. */
+const usm__lpart *usm__locus_by_csi(const usm__locus *l, uint32_t csi);
 
 /* The same from bytes: a bare DTO or an answer {"locus": DTO, ...}. */
 usm_err usm__locus_parse_text(const char *text, size_t len, const char *device_url, usm__locus *out);

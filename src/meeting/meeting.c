@@ -7,6 +7,7 @@
 
 #include "core/client_internal.h"
 #include "meeting/media_internal.h"
+#include "meeting/media_play.h"
 #include "meeting/meeting_internal.h"
 #include "meeting/roap.h"
 #include "meeting/roster.h"
@@ -44,6 +45,7 @@ static void quiesce(usm_meeting *m) {
   usm__lobby_stop(m);
   usm__watch_stop(m);
   usm__media_stop(m);
+  usm__play_stop(m);
   if (m->prev)
     m->prev->next = m->next;
   else
@@ -59,6 +61,7 @@ static void drop_locus(usm_meeting *m) {
   cJSON_Delete(m->locus_json);
   m->locus_json = NULL;
   usm__ooo_clear(&m->ooo);
+  usm__play_stop(m); /* a source plays for one join */
   usm__media_stop(m);
   usm__roap_free(m); /* a new join starts a new ROAP session */
 }
@@ -110,14 +113,14 @@ void usm__meeting_release(usm_meeting *m) {
 
 /* ---- calls into the application ------------------------------------------ */
 
-static int enter(usm_meeting *m) {
+int usm__meeting_enter(usm_meeting *m) {
   if (m->dead || !m->client || !usm__cb_begin(m->client)) return 0;
   m->hold++;
   return 1;
 }
 
 /* After the call: 0 when the meeting or the client is gone. */
-static int leave(usm_meeting *m) {
+int usm__meeting_leave(usm_meeting *m) {
   usm_client *c = m->client;
   m->hold--;
   usm__cb_end(c);
@@ -132,11 +135,11 @@ static int alive(const usm_meeting *m) { return !m->dead && m->client && !m->cli
 
 int usm__meeting_emit(usm_meeting *m, const usm_event *ev) {
   if (!m->event_cb) return alive(m);
-  if (!enter(m)) return 0;
+  if (!usm__meeting_enter(m)) return 0;
   usm_event e = *ev; /* every event tells the channel's current state */
   if (e.type != USM_EVENT_CONNECTION) e.connection = (usm_connection_state)m->client->events_state;
   m->event_cb(m, &e, m->event_user);
-  return leave(m);
+  return usm__meeting_leave(m);
 }
 
 int usm__meeting_call(usm_meeting *m, usm_meeting_done_cb cb, void *user, usm_err err, const char *msg) {
@@ -146,9 +149,9 @@ int usm__meeting_call(usm_meeting *m, usm_meeting_done_cb cb, void *user, usm_er
     usm__meeting_set_error(m, "%s", copy);
   }
   if (!cb) return alive(m);
-  if (!enter(m)) return 0;
+  if (!usm__meeting_enter(m)) return 0;
   cb(m, err, err == USM_OK ? "" : usm__strbuf_str(&m->last_error), user);
-  return leave(m);
+  return usm__meeting_leave(m);
 }
 
 int usm__op_complete(usm_meeting *m, usm_err err, const char *msg) {

@@ -71,6 +71,13 @@ struct usm_meeting {
   struct usm__roap *roap; /* media signalling queue and sequence (roap.c); per join */
   unsigned media_flags;   /* USM_MEDIA_* asked for at join */
   struct usm__media *media; /* the media session while joined (media.c) */
+  /* media settings from the join options (media.c reads them) */
+  unsigned audio_channels;
+  uint32_t audio_max_bitrate, video_max_bitrate;
+  char video_codec[8];      /* preferred: "VP8" or "H264" */
+  unsigned stats_interval_ms;
+  usm_media_callbacks media_cb; /* receive callbacks (usm_meeting_set_media_callbacks) */
+  struct usm__player *player;   /* usm_meeting_play's source (media_play.c) */
 };
 
 /* ---- meeting.c ---------------------------------------------------------- */
@@ -86,6 +93,10 @@ void usm__captcha_clear(usm__captcha *k);
  * or its client is going away meanwhile: the caller must then return at
  * once without touching @p m again. */
 int usm__meeting_emit(usm_meeting *m, const usm_event *ev);
+/* Around any other call into the application (media frames): enter gives 0
+ * when no call may be made now; leave gives 0 when @p m is gone. */
+int usm__meeting_enter(usm_meeting *m);
+int usm__meeting_leave(usm_meeting *m);
 int usm__meeting_call(usm_meeting *m, usm_meeting_done_cb cb, void *user, usm_err err, const char *msg);
 /* End the flow operation: clear busy, record the error, call its callback. */
 int usm__op_complete(usm_meeting *m, usm_err err, const char *msg);

@@ -14,6 +14,8 @@ list(APPEND USM_SOURCES
   meeting/locus_dto.c
   meeting/locus_watch.c
   meeting/media.c
+  meeting/media_recv.c
+  meeting/media_send.c
   meeting/meeting.c
   meeting/mreq.c
   meeting/people.c

@@ -40,7 +40,7 @@ static void test_two_parties(void) {
   e2e_pump(&w, 2500);
   usm_media_stats st;
   usm_media_stats_init(&st);
-  CHECK_INT(usm_meeting_media_stats(h.m, &st), USM_OK);
+  CHECK_INT(usm_meeting_get_stats(h.m, &st), USM_OK);
   CHECK_INT(st.state, USM_MEDIA_CONNECTED);
   CHECK_INT(st.audio_sent.packets, 50);
   CHECK(st.audio_received.packets >= 48);

@@ -235,9 +235,9 @@ typedef struct receiver {
   unsigned long decoded, decode_errors;
 } receiver;
 
-static void on_rtp(void *user, usm__media_kind kind, uint32_t ssrc, const uint8_t *payload, size_t len,
-                   uint32_t timestamp, uint16_t seq, int marker) {
-  (void)kind, (void)ssrc, (void)timestamp, (void)seq, (void)marker;
+static void on_rtp(void *user, const usm__rtp_in *in) {
+  const uint8_t *payload = in->payload;
+  size_t len = in->len;
   receiver *r = user;
   int16_t out[5760]; /* 120 ms, Opus's longest packet */
   int n = opus_decode(r->dec, payload, (opus_int32)len, out, 5760, 0);

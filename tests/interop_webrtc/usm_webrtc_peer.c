@@ -227,9 +227,12 @@ static usm_err send_rtcp(void *user, uint8_t *pkt, size_t len, size_t cap) {
   return usm__transport_send_rtcp(p->tr, pkt, len, cap);
 }
 
-static void on_payload(void *user, usm__media_kind kind, uint32_t ssrc, const uint8_t *payload, size_t len,
-                       uint32_t ts, uint16_t seq, int marker) {
-  (void)ssrc, (void)ts;
+static void on_payload(void *user, const usm__rtp_in *in) {
+  usm__media_kind kind = in->kind;
+  const uint8_t *payload = in->payload;
+  size_t len = in->len;
+  uint16_t seq = in->seq;
+  int marker = in->marker;
   peer *p = user;
   if (kind == USM__MEDIA_VIDEO && p->vrecv) {
     p->video_packets_received++;

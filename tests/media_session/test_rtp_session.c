@@ -39,13 +39,11 @@ static usm_err send_rtcp(void *user, uint8_t *pkt, size_t len, size_t cap) {
   return USM_OK;
 }
 
-static void on_rtp(void *user, usm__media_kind kind, uint32_t ssrc, const uint8_t *payload, size_t len,
-                   uint32_t ts, uint16_t seq, int marker) {
-  (void)ssrc, (void)ts, (void)seq, (void)marker;
+static void on_rtp(void *user, const usm__rtp_in *in) {
   side *me = user;
-  me->got[kind]++;
-  me->last_len = len < sizeof me->last ? len : sizeof me->last;
-  memcpy(me->last, payload, me->last_len);
+  me->got[in->kind]++;
+  me->last_len = in->len < sizeof me->last ? in->len : sizeof me->last;
+  memcpy(me->last, in->payload, me->last_len);
 }
 
 static void on_feedback(void *user, usm__media_kind kind, const usm__rtcp_pkt *pkt) {

@@ -185,6 +185,7 @@ static void event_line(const usm_meeting *m, const usm_event *ev) {
   case USM_EVENT_LOCK:
     printf("lock %s\n", ev->locked ? "locked" : "unlocked");
     break;
+  case USM_EVENT_STATS: break; /* usm join --stats (a later change) */
   case USM_EVENT_CONNECTION:
   case USM_EVENT_ERROR:
   case USM_EVENT_MEDIA:
