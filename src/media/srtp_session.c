@@ -120,7 +120,9 @@ usm_err usm__srtp_session_create(usm__srtp_session **out, usm__srtp_direction di
   policy.key = master;
   /* Any SSRC: libsrtp clones a stream (own replay window) per SSRC seen. */
   policy.ssrc.type = dir == USM__SRTP_INBOUND ? ssrc_any_inbound : ssrc_any_outbound;
-  policy.window_size = 0;     /* 0 = libsrtp's default replay window (128) */
+  /* NACK answers may resend up to ~1 s of video (the history's age): a
+   * window of 128 packets is 0.36 s at 4 Mbit/s (libsrtp allows 64..32767) */
+  policy.window_size = 1024;
   /* NACK answers resend a packet with its own sequence number (RFC 4585
    * without RTX): the same plaintext under the same index, so the same
    * ciphertext; nothing new is revealed. */

@@ -280,20 +280,25 @@ static void test_profile(usm__srtp_profile profile) {
 static void test_replay_window(void) {
   usm__srtp_session *out = NULL, *in = NULL;
   make_pair(USM__SRTP_AES128_CM_SHA1_80, &out, &in);
-  static uint8_t pkts[300][64];
-  size_t lens[300];
-  for (int i = 0; i < 300; i++) {
+  enum { N = 1300 }; /* more than the 1024-packet window */
+  static uint8_t pkts[N][64];
+  static size_t lens[N];
+  for (int i = 0; i < N; i++) {
     size_t len = make_rtp(pkts[i], (uint16_t)(1000 + i), 0xabcdef01, 20);
     CHECK_INT(usm__srtp_protect_rtp(out, pkts[i], len, sizeof pkts[i], &lens[i]), USM_OK);
   }
   size_t m;
   /* Out of order inside the window is fine; far behind it is "too old". */
-  CHECK_INT(usm__srtp_unprotect_rtp(in, pkts[299], lens[299], &m), USM_OK);
-  CHECK_INT(usm__srtp_unprotect_rtp(in, pkts[250], lens[250], &m), USM_OK);
+  CHECK_INT(usm__srtp_unprotect_rtp(in, pkts[N - 1], lens[N - 1], &m), USM_OK);
+  CHECK_INT(usm__srtp_unprotect_rtp(in, pkts[N - 1], lens[N - 1], &m), USM_ERR_REPLAY); /* twice */
+  CHECK_INT(usm__srtp_unprotect_rtp(in, pkts[N - 1000], lens[N - 1000], &m), USM_OK);
   CHECK_INT(usm__srtp_unprotect_rtp(in, pkts[10], lens[10], &m), USM_ERR_REPLAY);
-  /* Protecting a sequence number twice is refused. */
+  /* A NACK answer protects a recent sequence number again (allow_repeat_tx);
+   * one older than the window is refused. */
   uint8_t again[64];
-  size_t len = make_rtp(again, 1000, 0xabcdef01, 20);
+  size_t len = make_rtp(again, (uint16_t)(1000 + N - 500), 0xabcdef01, 20);
+  CHECK_INT(usm__srtp_protect_rtp(out, again, len, sizeof again, &m), USM_OK);
+  len = make_rtp(again, 1000, 0xabcdef01, 20);
   CHECK_INT(usm__srtp_protect_rtp(out, again, len, sizeof again, &m), USM_ERR_REPLAY);
   /* A second SSRC has its own window. */
   len = make_rtp(again, 1000, 0x55555555, 20);
