@@ -79,6 +79,13 @@ static cJSON *locus_summary(const cloud_app *app, const cloud_locus *l) {
     cJSON_AddStringToObject(e, "state", PART[p->state]);
     cJSON_AddBoolToObject(e, "inLobby", cloud_participant_in_lobby(p));
     cJSON_AddBoolToObject(e, "moderator", p->moderator);
+    if (p->alias) cJSON_AddStringToObject(e, "alias", p->alias);
+    if (p->bot) cJSON_AddBoolToObject(e, "bot", 1);
+    if (p->csis[0] || p->csis[1]) {
+      cJSON *csis = cJSON_AddArrayToObject(e, "csis");
+      for (int k = 0; k < 2; k++)
+        cJSON_AddItemToArray(csis, cJSON_CreateNumber((double)p->csis[k]));
+    }
     cJSON_AddItemToArray(parts, e);
   }
   return o;

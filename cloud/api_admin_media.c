@@ -65,6 +65,7 @@ static int parse_cfg(const cJSON *body, cloud_impair_cfg *c) {
 }
 
 static int matches(const cloud_media_part *p, const char *email, const char *participant) {
+  if (p->bot) return 0; /* bots have no network to impair nor ROAP to renegotiate */
   if (participant) return strcmp(p->part_id, participant) == 0;
   if (email) return p->user && cloud_email_eq(p->user->email, email);
   return 1;
@@ -166,6 +167,14 @@ static cJSON *part_json(const cloud_media_part *p) {
   cJSON_AddStringToObject(o, "participantId", p->part_id);
   if (p->user && p->user->email) cJSON_AddStringToObject(o, "email", p->user->email);
   cJSON_AddStringToObject(o, "mediaId", p->media_id);
+  cJSON *csis = cJSON_AddArrayToObject(o, "csis");
+  for (int k = 0; k < 2; k++) cJSON_AddItemToArray(csis, cJSON_CreateNumber((double)p->csi[k]));
+  if (p->bot) { /* no network: its media and what it did */
+    for (int k = 0; k < CLOUD_MEDIA_KINDS; k++)
+      cJSON_AddItemToObject(o, KINDS[k], kind_json(&p->stats[k]));
+    cJSON_AddItemToObject(o, "bot", cloud_media_bot_json(p));
+    return o;
+  }
   cJSON_AddNumberToObject(o, "port", p->port);
   cJSON *ice = cJSON_AddObjectToObject(o, "ice");
   cJSON_AddStringToObject(ice, "state", cloud_media_ice_state_name(p->ice));
@@ -188,6 +197,15 @@ static cJSON *part_json(const cloud_media_part *p) {
   cJSON_AddNumberToObject(o, "srtpAuthFailures", (double)p->srtp_auth_failures);
   cJSON_AddNumberToObject(o, "replays", (double)p->replays);
   cJSON_AddNumberToObject(o, "dropped", (double)p->dropped);
+  cJSON_AddNumberToObject(o, "rembOut", (double)p->remb_out);
+  cJSON_AddNumberToObject(o, "nackIn", (double)p->nack_in);
+  cJSON_AddNumberToObject(o, "nackServed", (double)p->nack_served);
+  cJSON_AddNumberToObject(o, "nackRelayed", (double)p->nack_relayed);
+  cJSON_AddNumberToObject(o, "nackThrottled", (double)p->nack_throttled);
+  cJSON_AddNumberToObject(o, "nackFailed", (double)p->nack_failed);
+  size_t histories = 0;
+  for (size_t i = 0; i < CLOUD_MEDIA_MAX_OUT; i++) histories += p->out[i].rtx != NULL;
+  cJSON_AddNumberToObject(o, "rtxHistories", (double)histories);
   cJSON_AddItemToObject(o, "roap", cloud_media_offer_json(p));
   cJSON *imp = cJSON_AddObjectToObject(o, "impairment");
   cJSON_AddItemToObject(imp, "up", cloud_impair_json(&p->impair[CLOUD_DIR_UP]));
@@ -200,6 +218,7 @@ static void get_media(cloud_app *app, cloud_req *q, cloud_resp *r) {
   (void)q;
   cJSON *root = cJSON_CreateObject();
   cJSON *list = cJSON_AddArrayToObject(root, "participants");
+  if (app->media) cJSON_AddNumberToObject(root, "rtxHistories", (double)app->media->rtx_histories);
   for (size_t i = 0; app->media && i < app->media->parts.len; i++)
     cJSON_AddItemToArray(list, part_json(app->media->parts.items[i]));
   cloud_resp_json(r, 200, root);

@@ -108,7 +108,7 @@ static const char *sdp_of(const cJSON *roap) {
   return cJSON_IsArray(sdps) && cJSON_IsString(sdp) ? sdp->valuestring : NULL;
 }
 
-static void offer(cloud_app *app, cloud_req *q, cloud_resp *r, const cloud_locus *l,
+static void offer(cloud_app *app, cloud_req *q, cloud_resp *r, cloud_locus *l,
                   cloud_media_part *p, int fresh, const cJSON *roap, double seq) {
   const char *sdp = sdp_of(roap);
   const cJSON *tb = cJSON_GetObjectItemCaseSensitive(roap, "tieBreaker");
@@ -127,6 +127,8 @@ static void offer(cloud_app *app, cloud_req *q, cloud_resp *r, const cloud_locus
   } else if (cloud_media_sdp_answer(p, sdp, strlen(sdp), &answer, why, sizeof why) == 0 &&
              (p->dtls || cloud_media_part_dtls_setup(p, why, sizeof why) == 0)) {
     p->negotiated = 1;
+    /* its media starts: the others learn its CSIs (a locus change) */
+    cloud_locus_set_csis(l, p->part_id, p->csi);
     cJSON *msg = roap_msg("ANSWER", seq);
     cJSON_AddItemToArray(cJSON_AddArrayToObject(msg, "sdps"), cJSON_CreateString(answer));
     free(answer);

@@ -79,7 +79,7 @@ unsigned cloud_app_handle(cloud_app *app, cloud_listener listener, cloud_req *q,
       cloud_discovery_routes,    cloud_people_routes,  cloud_meetings_routes, cloud_invitees_routes,
       cloud_meeting_info_routes, cloud_captcha_routes, cloud_locus_routes, cloud_media_routes};
   static const cloud_route *const admin_tables[] = {cloud_admin_routes, cloud_admin_mercury_routes,
-                                                    cloud_admin_media_routes};
+                                                    cloud_admin_media_routes, cloud_admin_bots_routes};
   cloud_req_set_tracking_id(q);
   unsigned delay = 0;
   if (listener == CLOUD_LISTENER_ADMIN) {

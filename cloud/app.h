@@ -50,5 +50,6 @@ extern const cloud_route cloud_admin_routes[];
 extern const cloud_route cloud_admin_mercury_routes[];
 extern const cloud_route cloud_media_routes[];
 extern const cloud_route cloud_admin_media_routes[];
+extern const cloud_route cloud_admin_bots_routes[];
 
 #endif

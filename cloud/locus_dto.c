@@ -58,6 +58,12 @@ static cJSON *participant(const cloud_app *app, const cloud_locus *l, const char
   cJSON_AddBoolToObject(o, "moderator", p->moderator);
   cJSON_AddBoolToObject(o, "isCreator", p->user == l->meeting->host);
   cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "devices"), device(locus_url, p));
+  if (p->csis[0] || p->csis[1]) {
+    /* how a receiver names the sender of a forwarded stream (its CSRC) */
+    cJSON *csis = cJSON_AddArrayToObject(cJSON_AddObjectToObject(o, "status"), "csis");
+    for (int k = 0; k < 2; k++)
+      cJSON_AddItemToArray(csis, cJSON_CreateNumber((double)p->csis[k]));
+  }
   cJSON *ctl = cJSON_AddObjectToObject(o, "controls");
   cJSON_AddBoolToObject(cJSON_AddObjectToObject(ctl, "audio"), "muted", p->audio_muted);
   cJSON_AddBoolToObject(cJSON_AddObjectToObject(ctl, "video"), "muted", p->video_muted);

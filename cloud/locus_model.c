@@ -249,3 +249,37 @@ cloud_locus_rc cloud_locus_keepalive(const cloud_locus *l, const cloud_user *u, 
     return CLOUD_LOCUS_NOT_FOUND;
   return CLOUD_LOCUS_OK;
 }
+
+void cloud_locus_set_csis(cloud_locus *l, const char *pid, const uint32_t csis[2]) {
+  cloud_participant *p = cloud_locus_participant(l, pid);
+  if (!p || (p->csis[0] == csis[0] && p->csis[1] == csis[1])) return;
+  p->csis[0] = csis[0];
+  p->csis[1] = csis[1];
+  changed(l);
+}
+
+cloud_locus_rc cloud_locus_add_bot(cloud_locus *l, cloud_user *u, const char *alias,
+                                   const uint32_t csis[2], cloud_participant **out) {
+  *out = NULL;
+  if (l->ended) return CLOUD_LOCUS_NOT_ACTIVE;
+  cloud_participant *p = cloud_locus_participant_of(l, u);
+  if (!p) {
+    if (l->participants.len >= CLOUD_MAX_PARTICIPANTS) return CLOUD_LOCUS_FULL;
+    p = calloc(1, sizeof *p);
+    if (!p || cloud_vec_push(&l->participants, p) != 0) {
+      free(p);
+      return CLOUD_LOCUS_NO_MEMORY;
+    }
+    cloud_uuid(p->id);
+    p->user = u;
+  }
+  if (set_str(&p->alias, alias)) return CLOUD_LOCUS_NO_MEMORY;
+  p->state = CLOUD_PART_JOINED;
+  p->moderator = 0;
+  p->bot = 1;
+  p->csis[0] = csis[0];
+  p->csis[1] = csis[1];
+  changed(l);
+  *out = p;
+  return CLOUD_LOCUS_OK;
+}

@@ -27,6 +27,10 @@ typedef struct cloud_participant {
   char *device_url;
   char *correlation_id;
   char *alias;
+  /* CSIs (audio, video) of its media: the CSRC the SFU puts on what it
+   * forwards from this participant; 0 until its media starts. */
+  uint32_t csis[2];
+  int bot; /* a media bot added through POST /admin/bots */
 } cloud_participant;
 
 typedef struct cloud_locus {
@@ -101,6 +105,13 @@ cloud_locus_rc cloud_locus_mute(cloud_locus *l, const cloud_user *u, const char 
                                 int video);
 /* Any joined participant may invite; the address joins without lobby. */
 cloud_locus_rc cloud_locus_invite(cloud_locus *l, const cloud_user *u, const char *email);
+/* Sets the CSIs of participant @p pid's media (Locus status.csis); a
+ * change is a locus change (Mercury event). */
+void cloud_locus_set_csis(cloud_locus *l, const char *pid, const uint32_t csis[2]);
+/* Adds the bot user @p u, JOINED under @p alias with @p csis, without the
+ * lobby or lock rules (an admin action). */
+cloud_locus_rc cloud_locus_add_bot(cloud_locus *l, cloud_user *u, const char *alias,
+                                   const uint32_t csis[2], cloud_participant **out);
 /* A lobby keep-alive of @p u for participant @p pid. */
 cloud_locus_rc cloud_locus_keepalive(const cloud_locus *l, const cloud_user *u, const char *pid);
 

@@ -9,7 +9,9 @@
 
 #include "ids.h"
 #include "media/dtls.h"
+#include "media/rtp.h"
 #include "media/rtp_seq.h"
+#include "media/rtx_history.h"
 #include "media/sdp_negotiate.h"
 #include "media/srtp_session.h"
 #include "media_server.h"
@@ -27,6 +29,16 @@
 #define CLOUD_MEDIA_CONSENT_MS 30000  /* RFC 7675: consent lost after 30 s without checks */
 #define CLOUD_MEDIA_TICK_MS 500       /* housekeeping: RTCP reports, consent, sweep */
 #define CLOUD_MEDIA_KINDS 3           /* audio, video, slides (usm__sdp_kind order) */
+#define CLOUD_MEDIA_MAX_BOTS 4        /* media bots per locus (POST /admin/bots) */
+/* REMB to a sender without an uplink cap: the answer's b=TIAS, audio 64k + video 4M */
+#define CLOUD_MEDIA_REMB_BPS 4064000u
+#define CLOUD_MEDIA_REMB_EVERY 2      /* ticks between REMBs: every second */
+/* Per receiver video out-stream: what the SFU sent it, to answer its NACKs
+ * (its copy passed our replay check once; the sender's resend would not). */
+#define CLOUD_MEDIA_RTX_PACKETS 512u  /* packets kept (a power of two) */
+#define CLOUD_MEDIA_RTX_AGE_MS 1000u  /* and no older than this */
+/* Histories in the whole server (~0.85 MB each); beyond, NACKs are relayed. */
+#define CLOUD_MEDIA_MAX_RTX_HISTORIES 64u
 
 typedef enum cloud_ice_state {
   CLOUD_ICE_NEW,       /* no valid check yet (or forgotten by dropIce) */
@@ -123,6 +135,7 @@ typedef struct cloud_out_stream {
   uint64_t last_us;
   uint32_t clock;
   uint32_t packets, octets;
+  usm__rtx_history *rtx; /* video and slides: made on the first packet, see cloud_media_out_forget() */
 } cloud_out_stream;
 
 typedef struct cloud_kind_stats {
@@ -130,6 +143,7 @@ typedef struct cloud_kind_stats {
 } cloud_kind_stats;
 
 typedef struct cloud_media_part cloud_media_part;
+typedef struct cloud_bot cloud_bot;
 
 /* A connection's ICE side, kept to undo an ICE-restart offer. */
 typedef struct cloud_ice_snapshot {
@@ -150,6 +164,8 @@ struct cloud_media {
   int stopped;
   int closing_handles; /* handles of the server itself still closing */
   cloud_vec dying; /* parts whose handles are closing */
+  unsigned ticks;
+  size_t rtx_histories; /* allocated, at most CLOUD_MEDIA_MAX_RTX_HISTORIES */
   uint8_t rx[CLOUD_MEDIA_BUF * 2];
 };
 
@@ -208,6 +224,18 @@ struct cloud_media_part {
 
   cloud_kind_stats stats[CLOUD_MEDIA_KINDS];
   uint64_t rtcp_in, rtcp_out, srtp_auth_failures, replays, dropped;
+  uint64_t remb_out;
+  /* NACKs from this receiver, in sequence numbers: asked, resent from the
+   * out-stream's history, relayed to the sender (not held), held but resent
+   * moments ago, held but could not be protected again */
+  uint64_t nack_in, nack_served, nack_relayed, nack_throttled, nack_failed;
+
+  /* CSIs (audio, video): the CSRC of what is forwarded from this
+   * participant, published in the Locus DTO as status.csis */
+  uint32_t csi[2];
+  /* Non-NULL: a media bot (media_bot.c): no socket, ICE or DTLS; its RTP
+   * enters the forward path as plaintext. */
+  cloud_bot *bot;
 };
 
 /* ---- media_server.c ---- */
@@ -226,6 +254,14 @@ void cloud_media_send_raw(cloud_media_part *p, const uint8_t *data, size_t len);
 void cloud_media_send(cloud_media_part *p, const uint8_t *data, size_t len);
 /* A fresh random uint32 (never 0). */
 uint32_t cloud_media_rand32(void);
+/* Two fresh CSIs (audio, video), unique among the connections of @p locus_id. */
+void cloud_media_new_csis(cloud_media *m, const char *locus_id, uint32_t csi[2]);
+/* A bot's connection: no socket; the caller adds @p handles uv handles
+ * (whose data is the part) and sets p->bot. NULL with the reason in @p err. */
+cloud_media_part *cloud_media_part_new_bot(cloud_media *m, const char *locus_id, const char *part_id,
+                                           const uint32_t csi[2], char *err, size_t errlen);
+/* Bots of @p locus_id. */
+size_t cloud_media_bots_in(const cloud_media *m, const char *locus_id);
 
 /* ---- media_participant.c ---- */
 /* New local ICE credentials (creation, dropIce, ICE restart). */
@@ -250,6 +286,49 @@ int cloud_media_ice_trusted(const cloud_media_part *p, const struct sockaddr_in 
 void cloud_media_forward_in(void *part, uint8_t *data, size_t len);
 /* Periodic RTCP: SR for forwarded streams, RR for received ones. */
 void cloud_media_rtcp_tick(cloud_media_part *p);
+/* Plain RTP @p data (@p len, @p wire_len as it arrived) from @p p: counted
+ * and forwarded to the others of its locus (to @p only when not NULL: a
+ * retransmission). The view is parsed here; @p data is not changed. */
+void cloud_media_forward_plain(cloud_media_part *p, const uint8_t *data, size_t len, size_t wire_len,
+                               cloud_media_part *only);
+/* A REMB to @p p naming the SSRCs it sends: its uplink cap, else
+ * CLOUD_MEDIA_REMB_BPS. Nothing when it sends nothing. */
+void cloud_media_remb_tick(cloud_media_part *p);
+/* Frees @p o's history and clears the stream (its slot is free again). */
+void cloud_media_out_forget(cloud_media_part *r, cloud_out_stream *o);
+/* cloud_media_out_forget() on every out-stream of @p r. */
+void cloud_media_outs_forget(cloud_media_part *r);
+/* Asks networked sender @p s for a keyframe of its stream @p ssrc (PLI). */
+void cloud_media_request_keyframe(cloud_media_part *s, uint32_t ssrc);
+/* @p s's streams end: an RTCP BYE to every receiver of its locus for the
+ * SSRC it saw them under, and the receivers forget them. */
+void cloud_media_streams_end(cloud_media_part *s);
+
+/* ---- media_bot.c ---- */
+typedef struct cloud_bot_cfg {
+  int audio, video;   /* send these kinds */
+  unsigned width, height, fps;
+  int echo;           /* re-send the first non-bot sender's media instead */
+} cloud_bot_cfg;
+/* A bot connection for participant @p part_id of @p locus_id, its timers
+ * started. NULL with the reason in @p err (limits, memory, codec). */
+cloud_media_part *cloud_media_bot_new(cloud_media *m, const char *locus_id, const char *part_id,
+                                      const uint32_t csi[2], const cloud_bot_cfg *cfg, char *err,
+                                      size_t errlen);
+/* Closing: BYE to the receivers; the timers close with @p cb. */
+void cloud_media_bot_close(cloud_media_part *p, uv_close_cb cb);
+void cloud_media_bot_free(cloud_bot *b);
+/* RTP from @p from (a networked participant of the same locus) reaches bot
+ * @p p: echo mode re-sends it. */
+void cloud_media_bot_heard(cloud_media_part *p, cloud_media_part *from, int kind,
+                           const usm__rtp_view *v);
+/* A receiver's PLI / FIR for the bot's stream of @p kind. */
+void cloud_media_bot_keyframe(cloud_media_part *p, int kind);
+/* Receiver @p r's NACK for the bot's stream of @p kind (sequence numbers as
+ * the bot sent them): retransmitted to @p r alone from the history. */
+void cloud_media_bot_nack(cloud_media_part *p, cloud_media_part *r, int kind, const uint16_t *seqs,
+                          size_t n);
+cJSON *cloud_media_bot_json(const cloud_media_part *p);
 
 /* ---- media_impair.c ---- */
 int cloud_impair_init(cloud_impair *im, uv_loop_t *loop, cloud_impair_deliver deliver, void *user);

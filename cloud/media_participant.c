@@ -77,7 +77,7 @@ int cloud_media_part_dtls_setup(cloud_media_part *p, char *err, size_t errlen) {
   p->dtls = NULL;
   p->srtp_in = p->srtp_out = NULL;
   memset(p->in, 0, sizeof p->in);
-  memset(p->out, 0, sizeof p->out); /* new keys: streams start over */
+  cloud_media_outs_forget(p); /* new keys: streams start over */
   usm__dtls_config cfg = {.role = p->role,
                           .fingerprint_alg = p->remote_fp_alg,
                           .fingerprint = p->remote_fp,

@@ -3,7 +3,8 @@
  * a=content:main/slides, a=label, b=TIAS, our ice-ufrag/pwd and sha-256
  * fingerprint, a=setup:passive (active only for a passive offer), rtcp-mux,
  * the offer's mids. Codecs come from the offer: opus/48000/2 (+
- * telephone-event), H264 packetization-mode=1 preferred, else VP8. The
+ * telephone-event), H264 packetization-mode=1 or VP8, whichever the offer
+ * lists first (a H264 without mode 1 does not count). The
  * negotiation itself is libusm's (sdp_negotiate); we rewrite its answer.
  * Our own OFFER (a server-initiated renegotiation) is the current session
  * re-offered: the last SDP we sent with a=setup:actpass, a new o= version
@@ -18,13 +19,35 @@
 #include "media/sdp.h"
 #include "media_internal.h"
 
-/* The offer's first ICE ufrag (media level, else session level). */
-static int offer_ufrag(const char *offer, size_t len, char *out, size_t cap, char *err,
+/* 1 when the first video m-line lists VP8 before H264. */
+static int vp8_first(const usm__sdp_session *s) {
+  for (size_t i = 0; i < s->n_media; i++) {
+    const usm__sdp_media *m = s->media[i];
+    if (!m->type || strcmp(m->type, "video") != 0) continue;
+    for (size_t f = 0; f < m->n_fmt; f++) {
+      for (size_t c = 0; c < m->n_codec; c++) {
+        const usm__sdp_codec *k = &m->codec[c];
+        char pt[8];
+        snprintf(pt, sizeof pt, "%d", k->pt);
+        if (!k->name || strcmp(pt, m->fmt[f]) != 0) continue;
+        if (strcasecmp(k->name, "VP8") == 0) return 1;
+        if (strcasecmp(k->name, "H264") == 0) return 0;
+      }
+    }
+    return 0;
+  }
+  return 0;
+}
+
+/* The offer's first ICE ufrag (media level, else session level) and its
+ * video codec preference. */
+static int offer_ufrag(const char *offer, size_t len, char *out, size_t cap, int *vp8, char *err,
                        size_t errlen) {
   usm__sdp_session *s = NULL;
   if (usm__sdp_parse(offer, len, &s, err, errlen) != USM_OK) return -1;
   const char *u = s->n_media && s->media[0]->c.ice_ufrag ? s->media[0]->c.ice_ufrag : s->c.ice_ufrag;
   snprintf(out, cap, "%s", u ? u : "");
+  *vp8 = vp8_first(s);
   usm__sdp_free(s);
   return 0;
 }
@@ -82,7 +105,8 @@ int cloud_media_sdp_answer(cloud_media_part *p, const char *offer, size_t len, c
                            char *err, size_t errlen) {
   *answer = NULL;
   char ufrag[USM__SDP_MAX_TOKEN + 1];
-  if (offer_ufrag(offer, len, ufrag, sizeof ufrag, err, errlen) != 0) return -1;
+  int vp8 = 0;
+  if (offer_ufrag(offer, len, ufrag, sizeof ufrag, &vp8, err, errlen) != 0) return -1;
   /* A new remote ufrag is an ICE restart: we take new credentials too. */
   char old_ufrag[sizeof p->ufrag], old_pwd[sizeof p->pwd];
   memcpy(old_ufrag, p->ufrag, sizeof old_ufrag);
@@ -105,8 +129,9 @@ int cloud_media_sdp_answer(cloud_media_part *p, const char *offer, size_t len, c
   l.cname = "linus";
   l.session_id = p->session_id;
   l.session_version = (unsigned)p->answer_version;
-  l.video_codecs[0] = USM__SDP_CODEC_H264;
-  l.video_codecs[1] = USM__SDP_CODEC_VP8;
+  /* the offerer's preference between the two */
+  l.video_codecs[0] = vp8 ? USM__SDP_CODEC_VP8 : USM__SDP_CODEC_H264;
+  l.video_codecs[1] = vp8 ? USM__SDP_CODEC_H264 : USM__SDP_CODEC_VP8;
   l.n_video_codecs = 2;
   l.candidates = cands;
   l.n_candidates = 1;

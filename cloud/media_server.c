@@ -60,8 +60,12 @@ static void on_tick(uv_timer_t *t) {
       p->ice = CLOUD_ICE_DISCONNECTED;
       p->have_selected = 0;
     }
-    if (p->ice == CLOUD_ICE_CONNECTED && p->srtp_out) cloud_media_rtcp_tick(p);
+    if (p->ice == CLOUD_ICE_CONNECTED && p->srtp_out) {
+      cloud_media_rtcp_tick(p);
+      if (m->ticks % CLOUD_MEDIA_REMB_EVERY == 0) cloud_media_remb_tick(p);
+    }
   }
+  m->ticks++;
 }
 
 void cloud_media_locus_changed(cloud_media *m, const struct cloud_locus *l) {
@@ -124,6 +128,8 @@ void cloud_media_stop(cloud_media *m) {
 }
 
 static void part_free(cloud_media_part *p) {
+  cloud_media_outs_forget(p);
+  cloud_media_bot_free(p->bot);
   usm__dtls_destroy(p->dtls);
   usm__srtp_session_destroy(p->srtp_in);
   usm__srtp_session_destroy(p->srtp_out);
@@ -216,8 +222,33 @@ static void handle_closed(uv_handle_t *h) {
   part_free(p);
 }
 
-cloud_media_part *cloud_media_part_new(cloud_media *m, const char *locus_id, const char *part_id,
-                                       struct cloud_user *user, char *err, size_t errlen) {
+static int csi_taken(const cloud_media *m, const char *locus_id, uint32_t v) {
+  for (size_t i = 0; i < m->parts.len; i++) {
+    const cloud_media_part *p = m->parts.items[i];
+    if (strcmp(p->locus_id, locus_id) == 0 && (p->csi[0] == v || p->csi[1] == v)) return 1;
+  }
+  return 0;
+}
+
+void cloud_media_new_csis(cloud_media *m, const char *locus_id, uint32_t csi[2]) {
+  do csi[0] = cloud_media_rand32();
+  while (csi_taken(m, locus_id, csi[0]));
+  do csi[1] = cloud_media_rand32();
+  while (csi[1] == csi[0] || csi_taken(m, locus_id, csi[1]));
+}
+
+size_t cloud_media_bots_in(const cloud_media *m, const char *locus_id) {
+  size_t n = 0;
+  for (size_t i = 0; m && i < m->parts.len; i++) {
+    const cloud_media_part *p = m->parts.items[i];
+    n += p->bot && strcmp(p->locus_id, locus_id) == 0;
+  }
+  return n;
+}
+
+/* A connection with its ids, within the limits; no handles yet. */
+static cloud_media_part *part_alloc(cloud_media *m, const char *locus_id, const char *part_id,
+                                    struct cloud_user *user, char *err, size_t errlen) {
   size_t in_locus = 0;
   for (size_t i = 0; i < m->parts.len; i++)
     in_locus += strcmp(((cloud_media_part *)m->parts.items[i])->locus_id, locus_id) == 0;
@@ -226,8 +257,7 @@ cloud_media_part *cloud_media_part_new(cloud_media *m, const char *locus_id, con
     return NULL;
   }
   cloud_media_part *p = calloc(1, sizeof *p);
-  if (!p || cloud_vec_push(&m->parts, p) != 0) {
-    free(p);
+  if (!p) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
@@ -239,6 +269,29 @@ cloud_media_part *cloud_media_part_new(cloud_media *m, const char *locus_id, con
   p->our_ssrc = cloud_media_rand32();
   cloud_random(&p->session_id, sizeof p->session_id);
   p->session_id &= 0x7fffffffffffffffull; /* o= sess-id fits a signed 64-bit number */
+  cloud_media_new_csis(m, locus_id, p->csi);
+  if (cloud_vec_push(&m->parts, p) != 0) {
+    free(p);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  return p;
+}
+
+cloud_media_part *cloud_media_part_new_bot(cloud_media *m, const char *locus_id, const char *part_id,
+                                           const uint32_t csi[2], char *err, size_t errlen) {
+  cloud_media_part *p = part_alloc(m, locus_id, part_id, NULL, err, errlen);
+  if (p) {
+    p->csi[0] = csi[0];
+    p->csi[1] = csi[1];
+  }
+  return p;
+}
+
+cloud_media_part *cloud_media_part_new(cloud_media *m, const char *locus_id, const char *part_id,
+                                       struct cloud_user *user, char *err, size_t errlen) {
+  cloud_media_part *p = part_alloc(m, locus_id, part_id, user, err, errlen);
+  if (!p) return NULL;
   cloud_media_part_new_ice(p);
   uv_udp_init(m->loop, &p->sock);
   uv_timer_init(m->loop, &p->dtls_timer);
@@ -260,6 +313,10 @@ void cloud_media_part_close(cloud_media_part *p) {
   if (cloud_vec_push(&m->dying, p) != 0) {
     /* Cannot track it: leak rather than free under open handles. */
     fprintf(stderr, "usm-cloud: media: out of memory while closing\n");
+  }
+  if (p->bot) {
+    cloud_media_bot_close(p, handle_closed);
+    return;
   }
   if (p->dtls && usm__dtls_get_state(p->dtls) == USM__DTLS_CONNECTED) usm__dtls_shutdown(p->dtls);
   p->have_selected = p->have_valid = 0;
