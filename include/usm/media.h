@@ -60,7 +60,8 @@ typedef struct usm_stream_stats {
   uint32_t target_bitrate_kbps; /**< Sent: what the encoder aims at now (bandwidth estimate within the caps); received: 0. */
   uint32_t fraction_lost_pct;   /**< Loss over the last report interval: the peer's report (sent), ours (received). */
   uint64_t frames;              /**< Frames encoded (sent) or decoded and delivered (received); audio: 20 ms frames. */
-  uint64_t frames_dropped;      /**< Sent: frames the encoder skipped; received: frames lost or refused (never a corrupt one delivered). */
+  uint64_t frames_dropped;      /**< Sent: frames the encoder skipped. Received video: frames lost or refused (never a corrupt one
+                                     delivered); audio: frames the jitter buffer skipped (late, or to shrink its delay). */
   uint64_t keyframes;           /**< Video keyframes sent / received. */
   uint64_t retransmitted;       /**< Sent: packets resent for NACKs; received: lost packets that came back after a NACK. */
   uint32_t jitter_buffer_ms;    /**< Received audio: current playout delay of the jitter buffer (largest over the sources). */

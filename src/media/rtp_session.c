@@ -210,9 +210,11 @@ static void on_bye(usm__rtp_session *s, const usm__rtcp_pkt *p) {
   usm__rtcp_bye b;
   if (usm__rtcp_parse_bye(p, &b) != USM_OK) return;
   for (size_t i = 0; i < b.ssrc_count; i++) {
-    source *src = find(s, usm__rtcp_bye_ssrc(&b, i));
+    uint32_t ssrc = usm__rtcp_bye_ssrc(&b, i);
+    source *src = find(s, ssrc);
     if (!src) continue;
     *src = s->src[--s->n_src]; /* forget it: a new stream may reuse the slot */
+    if (s->cfg.on_bye) s->cfg.on_bye(s->cfg.user, ssrc);
   }
 }
 

@@ -65,6 +65,8 @@ typedef struct usm__rtp_session_config {
   /* A report block about one of our streams (for the bandwidth estimate);
    * @p rtt_ms: from this block, 0 when it has none. Optional. */
   void (*on_report)(void *user, usm__media_kind kind, const usm__rtcp_report_block *b, uint32_t rtt_ms);
+  /* A remote source said goodbye (RTCP BYE); it is forgotten. Optional. */
+  void (*on_bye)(void *user, uint32_t ssrc);
   void *user;
 } usm__rtp_session_config;
 

@@ -188,6 +188,11 @@ static void on_feedback(void *user, usm__media_kind kind, const usm__rtcp_pkt *p
   if (md->m) usm__sender_on_feedback(md->out, kind, pkt, now_us(md));
 }
 
+static void on_bye(void *user, uint32_t ssrc) {
+  usm__media *md = user;
+  if (md->m && md->in) usm__receiver_forget(md->in, ssrc);
+}
+
 static void on_report(void *user, usm__media_kind kind, const usm__rtcp_report_block *b, uint32_t rtt_ms) {
   usm__media *md = user;
   if (md->m) usm__sender_on_report(md->out, kind, b, rtt_ms, now_us(md));
@@ -421,6 +426,7 @@ int usm__media_start(usm_meeting *m) {
     .on_rtp = on_payload,
     .on_feedback = on_feedback,
     .on_report = on_report,
+    .on_bye = on_bye,
     .user = md,
   };
   m->media = md;
@@ -516,7 +522,9 @@ usm_err usm_meeting_send_audio(usm_meeting *m, const usm_audio_frame *f) {
 }
 
 static int picture_ok(const usm_video_frame *f) {
-  if (!f || f->width < 16 || f->height < 16 || f->width > 3840 || f->height > 2160) return 0;
+  /* even sizes: 4:2:0 chroma covers 2x2 pixels (and H.264 crops in 2-pixel units) */
+  if (!f || f->width < 16 || f->height < 16 || f->width > 3840 || f->height > 2160 || ((f->width | f->height) & 1u))
+    return 0;
   unsigned cw = (f->width + 1) / 2;
   return f->plane[0] && f->plane[1] && f->plane[2] && f->stride[0] >= (int)f->width && f->stride[1] >= (int)cw &&
          f->stride[2] >= (int)cw;

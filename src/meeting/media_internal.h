@@ -85,6 +85,8 @@ usm_err usm__receiver_configure(usm__receiver *r, const usm__sdp_result *neg);
 /* A received packet. 0 when the meeting or the media session is gone (a
  * callback destroyed it): the caller returns at once. */
 int usm__receiver_on_rtp(usm__receiver *r, const usm__rtp_in *in);
+/* The source said goodbye (RTCP BYE): no more frames from it. */
+void usm__receiver_forget(usm__receiver *r, uint32_t ssrc);
 void usm__receiver_stats(const usm__receiver *r, usm__media_kind kind, usm_stream_stats *out);
 
 #endif

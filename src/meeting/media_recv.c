@@ -29,6 +29,9 @@
 #define PLAYOUT_FRAME_US 20000u /* one audio frame per source per 20 ms */
 #define PLAYOUT_RESYNC_US 200000u
 #define SOURCE_IDLE_US 3000000u /* a source silent this long is forgotten */
+/* An audio source without packets this long (muted, or gone without a BYE)
+ * is not played: no stream of concealment and silence frames for nobody. */
+#define AUDIO_QUIET_US 500000u
 #define MAX_NACK 64u
 #define NACK_MARGIN_MS 10u      /* scheduling slack on top of RTT + jitter */
 #define MAX_SOURCES USM__RTP_MAX_SOURCES
@@ -45,7 +48,7 @@ typedef struct source {
   usm__codec_dec *adec;
   unsigned channels;
   int16_t *pcm; /* USM__CODEC_AUDIO_MAX_SAMPLES * channels */
-  uint64_t frames, concealed_ms, fec;
+  uint64_t frames, concealed_ms, fec, jb_dropped;
   uint32_t jb_delay_ms;
 
   /* video */
@@ -160,6 +163,7 @@ static int play_audio(usm__receiver *r, source *s, uint64_t now) {
   usm__ajb_stats st;
   usm__audio_jb_stats(s->jb, &st);
   s->jb_delay_ms = st.delay_ms > 0 ? (uint32_t)st.delay_ms : 0;
+  s->jb_dropped = st.accelerated + st.late;
   s->frames++;
   if (!r->cfg.m->media_cb.audio) return 1;
   usm_audio_frame af = {.data = s->pcm,
@@ -324,6 +328,11 @@ int usm__receiver_on_rtp(usm__receiver *r, const usm__rtp_in *in) {
   return on_video(r, s, in);
 }
 
+void usm__receiver_forget(usm__receiver *r, uint32_t ssrc) {
+  for (size_t i = 0; i < MAX_SOURCES; i++)
+    if (r->src[i].used && r->src[i].ssrc == ssrc) source_free(&r->src[i]);
+}
+
 static void on_tick(uv_timer_t *t) {
   usm__receiver *r = t->data;
   uint64_t now = now_us(r);
@@ -331,7 +340,9 @@ static void on_tick(uv_timer_t *t) {
   if (now > r->next_pull_us + PLAYOUT_RESYNC_US) r->next_pull_us = now; /* the loop was stalled */
   for (; r->next_pull_us <= now; r->next_pull_us += PLAYOUT_FRAME_US)
     for (size_t i = 0; i < MAX_SOURCES; i++)
-      if (r->src[i].used && r->src[i].kind == USM__MEDIA_AUDIO && !play_audio(r, &r->src[i], r->next_pull_us)) return;
+      if (r->src[i].used && r->src[i].kind == USM__MEDIA_AUDIO && now - r->src[i].last_us < AUDIO_QUIET_US &&
+          !play_audio(r, &r->src[i], r->next_pull_us))
+        return;
   for (size_t i = 0; i < MAX_SOURCES; i++) {
     source *s = &r->src[i];
     if (!s->used) continue;
@@ -413,6 +424,7 @@ void usm__receiver_stats(const usm__receiver *r, usm__media_kind kind, usm_strea
       out->frames += s->frames;
       out->concealed_ms += s->concealed_ms;
       out->fec_recovered += s->fec;
+      out->frames_dropped += s->jb_dropped;
       if (s->jb_delay_ms > out->jitter_buffer_ms) out->jitter_buffer_ms = s->jb_delay_ms;
       snprintf(out->codec, sizeof out->codec, "opus");
       continue;

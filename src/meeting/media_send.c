@@ -107,7 +107,6 @@ usm_err usm__sender_create(const usm__sender_cfg *cfg, usm__sender **out) {
   if (s->cfg.audio_channels != 2) s->cfg.audio_channels = 1;
   usm__bwe_cfg bc = {.max_bps = s->cfg.audio_max_bps + s->cfg.video_max_bps};
   usm_err e = usm__bwe_create(&bc, &s->bwe);
-  if (e == USM_OK) e = usm__rtx_history_create(NULL, &s->rtx);
   if (e != USM_OK) {
     usm__sender_destroy(s);
     return e;
@@ -167,7 +166,10 @@ static void configure_video(usm__sender *s, const usm__sdp_media_result *mr) {
               : mr->codec == USM__SDP_CODEC_VP8 ? USM__CODEC_ID_VP8
                                                 : USM__CODEC_ID_H264;
   if (!s->v_target) s->v_target = VIDEO_START_BPS; /* the encoder is made with the first picture */
-  usm__rtx_history_reset(s->rtx);
+  /* the NACK history (~0.8 MB) only for a meeting that sends video */
+  if (s->send_video && !s->rtx && usm__rtx_history_create(NULL, &s->rtx) != USM_OK)
+    logf_(s, USM_LOG_WARN, "media: no memory for the retransmission history: lost video packets are not resent");
+  if (s->rtx) usm__rtx_history_reset(s->rtx);
 }
 
 usm_err usm__sender_configure(usm__sender *s, const usm__sdp_result *neg) {
@@ -323,7 +325,7 @@ usm_err usm__sender_video(usm__sender *s, const usm_video_frame *f, uint64_t now
 /* ---- feedback ----------------------------------------------------------------------- */
 
 void usm__sender_on_packet(usm__sender *s, usm__media_kind kind, const uint8_t *pkt, size_t len, uint64_t now_us) {
-  if (kind != USM__MEDIA_VIDEO) return;
+  if (kind != USM__MEDIA_VIDEO || !s->rtx) return;
   usm__rtp_pkt p;
   if (usm__rtp_pkt_init(&p, (uint8_t *)pkt, len + USM__RTP_SRTP_TRAILER_ROOM, 0) != USM_OK) return;
   p.len = len;
@@ -333,7 +335,7 @@ void usm__sender_on_packet(usm__sender *s, usm__media_kind kind, const uint8_t *
 static void answer_nack(usm__sender *s, const usm__rtcp_fb *fb, uint64_t now_us) {
   uint16_t seqs[MAX_NACK_SEQS], resend[MAX_NACK_SEQS];
   size_t n = 0;
-  if (usm__rtcp_nack_seqs(fb, seqs, MAX_NACK_SEQS, &n) != USM_OK || n == 0) return;
+  if (!s->rtx || usm__rtcp_nack_seqs(fb, seqs, MAX_NACK_SEQS, &n) != USM_OK || n == 0) return;
   usm__stream_stats st;
   usm__rtp_session_send_stats(s->cfg.rtp, USM__MEDIA_VIDEO, &st);
   usm__rtx_nack_result res;

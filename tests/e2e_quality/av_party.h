@@ -137,6 +137,7 @@ static inline void av_join(e2e_world *w, usm_client *c, const char *dest, av_par
 }
 
 static inline void av_free(av_party *p) {
+  usm_meeting_destroy(p->m);
   free(p->pcm);
   free(p->pic);
 }

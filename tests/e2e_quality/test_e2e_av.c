@@ -18,11 +18,12 @@ static void report(const char *what, av_party *p) {
   usm_media_stats_init(&st);
   usm_meeting_get_stats(p->m, &st);
   fprintf(stderr,
-          "%s %s: audio %.1f s snr %.1f dB corr %.3f jb %u ms concealed %llu ms fec %llu | video %u frames "
+          "%s %s: audio %.1f s snr %.1f dB corr %.3f jb %u ms concealed %llu ms fec %llu jb-dropped %llu | video %u frames "
           "%s (unreadable %u corrupt %u key %u) psnr avg %.1f worst %.1f | rx v %u kbit/s nacks %llu plis %llu "
           "| tx v %u kbit/s target %u bwe %u\n",
           what, p->who, (double)p->n_pcm / 48000.0, snr, corr, st.audio_received.jitter_buffer_ms,
           (unsigned long long)st.audio_received.concealed_ms, (unsigned long long)st.audio_received.fec_recovered,
+          (unsigned long long)st.audio_received.frames_dropped,
           p->video_frames, st.video_received.codec, p->video_unreadable, p->video_corrupt, p->video_keyframes,
           p->psnr_n ? p->psnr_sum / p->psnr_n : 0, p->worst_psnr, st.video_received.bitrate_kbps,
           (unsigned long long)st.video_received.nacks, (unsigned long long)st.video_received.plis,
