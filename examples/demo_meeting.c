@@ -1,23 +1,36 @@
-/* usm-demo: a whole meeting on a Webex cloud, from the public API only.
+/* usm-demo: a whole meeting on a Webex cloud, with audio and video.
  *
- * Hana (host) schedules a meeting and invites Alice; Hana and Alice join;
- * Bob, who was not invited, gives the password and waits in the lobby until
- * Hana admits him; Hana makes Alice the host, who invites Carol; everyone
- * leaves and Alice ends the meeting. Hana and Alice join with audio and
- * video: their media connects to the cloud's media server (ROAP, ICE,
- * DTLS-SRTP) and the demo prints each path. Three clients, one thread: each
- * client's loop is embedded with usm_client_fd/_timeout/_process.
+ * Hana (host) schedules a meeting and invites Alice; Hana and Alice join
+ * with audio and video both ways; Bob, who was not invited, gives the
+ * password and waits in the lobby until Hana admits him; Hana makes Alice
+ * the host, who invites Carol. All along, Hana sends libusm's test tone and
+ * moving-bars pattern (usm_meeting_play), Alice a signal of her own (a WAV
+ * written at startup) and a smaller pattern; each receives the other's
+ * through the cloud's media server (ROAP, ICE, DTLS-SRTP, Opus, VP8/H.264),
+ * shows a stats line per second and records what arrives (DIR/<who>-
+ * received.wav, .ivf or .h264, .png). After ~10 s of media everyone leaves,
+ * Alice ends the meeting, and a summary per party measures what arrived:
+ * audio SNR against the sender's reference, video frames whose frame-number
+ * strip reads back, loss, NACKs, PLIs, RTT, bit rates. Three clients, one
+ * thread: each client's loop is embedded with usm_client_fd/_timeout/_process.
  *
- * Usage: usm-demo --discovery-url URL [--ca-file PEM]
+ * The meeting API is the public one; the demo links the static library only
+ * for the test signals' definitions (source/test_signal.h), to measure.
+ *
+ * Usage: usm-demo --discovery-url URL [--ca-file PEM] [--out DIR] [--media-seconds N]
  *        [--host-token T] [--alice-token T] [--bob-token T]
- * Defaults are the tokens of usm-cloud's built-in demo config. */
+ * Defaults: ./demo-out, 10 s, the tokens of usm-cloud's built-in demo config. */
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <usm/usm.h>
+
+#include "demo_media.h"
 
 #define STEP_TIMEOUT_MS 15000
 
@@ -27,6 +40,8 @@ typedef struct party {
   usm_meeting *meeting;
   int done;      /* the last operation finished */
   usm_err err;   /* and how */
+  demo_media *media; /* Hana and Alice */
+  uint64_t media_ms; /* media time, from the last stats event */
 } party;
 
 static party parties[3];
@@ -125,6 +140,13 @@ static void on_event(usm_meeting *m, const usm_event *ev, void *user) {
     case USM_EVENT_HOST:
       if (ev->participant) say("%s sees the host is now %s", p->name, ev->participant->name);
       break;
+    case USM_EVENT_STATS: {
+      char line[320];
+      demo_media_stats_line(ev->stats, line, sizeof line);
+      p->media_ms = ev->stats->elapsed_ms;
+      say("%-5s %s", p->name, line);
+      break;
+    }
     case USM_EVENT_MEDIA:
       say("%s: media %s%s%s", p->name, usm_media_state_name(ev->media), ev->detail ? " - " : "",
           ev->detail ? ev->detail : "");
@@ -215,13 +237,33 @@ static int roster_has(const void *arg) {
 
 static int is_joined(const void *m) { return usm_meeting_get_state(m) == USM_MEETING_JOINED; }
 
+/* Both media parties have had @p arg ms of media. */
+static int media_time(const void *arg) {
+  uint64_t want = *(const uint64_t *)arg;
+  return parties[0].media_ms >= want && parties[1].media_ms >= want;
+}
+
+static void play(party *p, const char *audio, const char *video, unsigned w, unsigned h) {
+  usm_play_options po;
+  usm_play_options_init(&po);
+  po.audio = audio;
+  po.video = video;
+  po.width = w;
+  po.height = h;
+  po.loop = 1;
+  usm_err e = usm_meeting_play(p->meeting, &po);
+  if (e != USM_OK) die("usm_meeting_play", e, usm_meeting_last_error(p->meeting));
+  say("%s sends %s and %s (%ux%u)", p->name, audio, video, w, h);
+}
+
 static int is_host(const void *m) {
   usm_participant me;
   return usm_meeting_self(m, &me) == USM_OK && me.is_host;
 }
 
 int main(int argc, char **argv) {
-  const char *discovery = NULL, *ca = NULL;
+  const char *discovery = NULL, *ca = NULL, *out = "demo-out";
+  long media_seconds = 10;
   const char *host_token = "usm-demo-host-token", *alice_token = "usm-demo-alice-token",
              *bob_token = "usm-demo-bob-token";
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -230,6 +272,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--host-token")) host_token = argv[i + 1];
     else if (!strcmp(argv[i], "--alice-token")) alice_token = argv[i + 1];
     else if (!strcmp(argv[i], "--bob-token")) bob_token = argv[i + 1];
+    else if (!strcmp(argv[i], "--out")) out = argv[i + 1];
+    else if (!strcmp(argv[i], "--media-seconds")) media_seconds = strtol(argv[i + 1], NULL, 10);
     else {
       fprintf(stderr, "usage: usm-demo --discovery-url URL [--ca-file PEM] [--host-token T] ...\n");
       return 2;
@@ -239,8 +283,22 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: usm-demo --discovery-url URL [--ca-file PEM]\n");
     return 2;
   }
+  if (media_seconds < 3 || media_seconds > 600) {
+    fprintf(stderr, "usm-demo: --media-seconds: 3..600\n");
+    return 2;
+  }
+  if (mkdir(out, 0777) != 0 && errno != EEXIST) {
+    perror(out);
+    return 1;
+  }
+  char alice_wav[600];
+  snprintf(alice_wav, sizeof alice_wav, "%s/alice-sends.wav", out);
+  if (demo_write_alice_wav(alice_wav) != 0) {
+    perror(alice_wav);
+    return 1;
+  }
   t0 = now_ms();
-  printf("libusm %s demo against %s\n\n", usm_version_string(), discovery);
+  printf("libusm %s demo against %s; media recorded in %s/\n\n", usm_version_string(), discovery, out);
   party *hana = add_party("Hana", host_token, discovery, ca);
   party *alice = add_party("Alice", alice_token, discovery, ca);
   party *bob = add_party("Bob", bob_token, discovery, ca);
@@ -287,12 +345,26 @@ int main(int argc, char **argv) {
   AWAIT(bob, "password", usm_meeting_set_password(bob->meeting, cr.password, NULL, op_done, bob));
   if (bob->err != USM_OK) die("password", bob->err, usm_meeting_last_error(bob->meeting));
 
+  /* Hana and Alice: audio and video both ways, stats every second, and
+   * what each receives recorded and measured against the other's signal. */
   usm_join_options jo, with_media;
   usm_join_options_init(&jo);
   usm_join_options_init(&with_media);
   with_media.media = USM_MEDIA_ALL;
+  with_media.stats_interval_ms = 1000;
+  hana->media = demo_media_create(out, "hana", demo_alice_sample);
+  alice->media = demo_media_create(out, "alice", demo_tone_sample);
+  if (!hana->media || !alice->media) die("demo_media_create", USM_ERR_NO_MEMORY, NULL);
+  for (int i = 0; i < 2; i++) {
+    usm_media_callbacks cb;
+    demo_media_callbacks(parties[i].media, &cb);
+    usm_err e = usm_meeting_set_media_callbacks(parties[i].meeting, &cb);
+    if (e != USM_OK) die("usm_meeting_set_media_callbacks", e, NULL);
+  }
   AWAIT(hana, "Hana joins", usm_meeting_join(hana->meeting, &with_media, op_done, hana));
+  play(hana, "tone", "pattern", 640, 360);
   AWAIT(alice, "Alice joins", usm_meeting_join(alice->meeting, &with_media, op_done, alice));
+  play(alice, alice_wav, "pattern", 320, 240);
   AWAIT(bob, "Bob joins", usm_meeting_join(bob->meeting, &jo, op_done, bob));
   if (usm_meeting_get_state(bob->meeting) != USM_MEETING_IN_LOBBY) die("lobby", USM_ERR_INTERNAL, "Bob not in lobby");
 
@@ -312,16 +384,37 @@ int main(int argc, char **argv) {
   wait_for(media_connected, alice->meeting, "Alice's media");
   print_media(hana);
   print_media(alice);
+  say("media flows; leaving after %ld s of it", media_seconds);
+  uint64_t want_ms = (uint64_t)media_seconds * 1000;
+  long deadline = now_ms() + media_seconds * 1000 + STEP_TIMEOUT_MS;
+  while (!media_time(&want_ms)) {
+    if (now_ms() > deadline) die("media", USM_ERR_TIMEOUT, "no stats events");
+    pump(50);
+  }
+  usm_media_stats last[2];
+  for (int i = 0; i < 2; i++) {
+    usm_media_stats_init(&last[i]);
+    usm_err e = usm_meeting_get_stats(parties[i].meeting, &last[i]);
+    if (e != USM_OK) die("usm_meeting_get_stats", e, NULL);
+  }
 
   AWAIT(bob, "Bob leaves", usm_meeting_leave(bob->meeting, op_done, bob));
   AWAIT(hana, "Hana leaves", usm_meeting_leave(hana->meeting, op_done, hana));
   AWAIT(alice, "Alice ends the meeting", usm_meeting_end(alice->meeting, op_done, alice));
   if (alice->err != USM_OK) die("end", alice->err, usm_meeting_last_error(alice->meeting));
   say("meeting ended");
+  for (int i = 0; i < 2; i++) {
+    usm_meeting_set_media_callbacks(parties[i].meeting, NULL);
+    demo_media_close(parties[i].media);
+  }
+  printf("\nWhat each received:\n");
+  demo_media_summary(hana->media, "Hana (from Alice: 660 Hz + beep at 0.5 s, pattern 320x240)", &last[0]);
+  demo_media_summary(alice->media, "Alice (from Hana: the 440 Hz tone + beep at 0 s, pattern 640x360)", &last[1]);
 
   for (int i = 0; i < nparties; i++) {
     usm_meeting_destroy(parties[i].meeting);
     usm_client_destroy(parties[i].client);
+    demo_media_destroy(parties[i].media);
   }
   printf("\nusm-demo: done\n");
   return 0;

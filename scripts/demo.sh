@@ -2,12 +2,16 @@
 # The main job: build everything, start the local Webex cloud (usm-cloud) and
 # run a whole meeting on it with libusm: schedule, join three people (one
 # through the password and the lobby), admit, hand over the host role,
-# invite, leave and end. Everything stays on 127.0.0.1.
+# invite, leave and end; two of them send and receive audio and video
+# through the cloud's media server for ~10 s, with live stats, recordings
+# (DEMO_OUT, default ./demo-out) and a quality summary. docs/demo.md.
+# Everything stays on 127.0.0.1.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 "$src/scripts/bootstrap.sh"
 "$src/scripts/build.sh" "$src/build"
 bin="$src/build/bin"
+out=${DEMO_OUT:-$PWD/demo-out}
 
 state=$(mktemp -d)
 "$bin/usm-cloud" --port 0 --admin-port 0 --state-dir "$state" >"$state/ready" 2>"$state/cloud.log" &
@@ -22,7 +26,10 @@ ca=$(field caFile)
 echo "usm-cloud is up: $(field url) (CA $ca)"
 echo
 
-"$bin/usm-demo" --discovery-url "$discovery" --ca-file "$ca"
+"$bin/usm-demo" --discovery-url "$discovery" --ca-file "$ca" --out "$out"
+echo
+echo "Recorded in $out (play with ffplay; .h264 is raw Annex B: ffplay -f h264 FILE):"
+ls -l "$out"
 
 echo
 echo "The same cloud through the usm CLI:"

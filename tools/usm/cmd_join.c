@@ -6,9 +6,13 @@
  * from stdin: password, captcha, join, admit, host, invite, lock, unlock,
  * mute, unmute, roster, state, wait, sleep, leave, end, quit. When they run
  * out, a joined session leaves. --events prints every meeting event (live
- * roster, connection of the event channel, dropped input). The loop is
- * embedded: poll() on stdin and usm_client_fd(). */
+ * roster, connection of the event channel, dropped input). Media
+ * (join_media.h): --send-audio/--send-video play a signal or a file,
+ * --record writes what arrives, --stats shows the numbers every second, and
+ * --duration leaves after that many seconds joined, commands or not. The
+ * loop is embedded: poll() on stdin and usm_client_fd(). */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,29 +22,42 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "join_media.h"
 #include "join_output.h"
 #include "output.h"
 
-enum { F_TYPE = CLI_CMD_FLAG_BASE, F_PASSWORD, F_CAPTCHA, F_NAME, F_PIN, F_MODERATOR, F_NO_JOIN, F_SCRIPT, F_EVENTS };
+enum {
+  F_TYPE = CLI_CMD_FLAG_BASE, F_PASSWORD, F_CAPTCHA, F_NAME, F_PIN, F_MODERATOR, F_NO_JOIN, F_SCRIPT, F_EVENTS,
+  F_SEND_AUDIO, F_SEND_VIDEO, F_LOOP, F_RECORD, F_RECORD_Y4M, F_STATS, F_VIDEO_CODEC, F_DURATION
+};
 
 static const char usage[] =
     "usm join DESTINATION [--type T] [--password P [--captcha-code C]] [--name N] [--pin P] [--moderator]\n"
-    "         [--no-join] [--script 'CMD; CMD ...'] [--events]";
+    "         [--no-join] [--script 'CMD; CMD ...'] [--events]\n"
+    "         [--send-audio tone|FILE.wav] [--send-video pattern|FILE.y4m] [--loop] [--record DIR [--record-y4m]]\n"
+    "         [--stats] [--video-codec VP8|H264] [--duration SECONDS]";
 static const cli_flag flags[] = {
   {"type", 't', 1, F_TYPE},       {"password", 'p', 1, F_PASSWORD}, {"captcha-code", 0, 1, F_CAPTCHA},
   {"name", 0, 1, F_NAME},         {"pin", 0, 1, F_PIN},             {"moderator", 0, 0, F_MODERATOR},
   {"no-join", 0, 0, F_NO_JOIN},   {"script", 0, 1, F_SCRIPT},       {"events", 0, 0, F_EVENTS},
+  {"send-audio", 0, 1, F_SEND_AUDIO}, {"send-video", 0, 1, F_SEND_VIDEO}, {"loop", 0, 0, F_LOOP},
+  {"record", 0, 1, F_RECORD},     {"record-y4m", 0, 0, F_RECORD_Y4M}, {"stats", 0, 0, F_STATS},
+  {"video-codec", 0, 1, F_VIDEO_CODEC}, {"duration", 0, 1, F_DURATION},
   {NULL, 0, 0, 0},
 };
 
 #define MAX_LINE 1024
 #define MAX_WAIT_MS 600000
+#define MAX_DURATION_S 86400
 
 typedef struct join_session {
   usm_client *client;
   usm_meeting *m;
   join_out out;
   usm_join_options jo;
+  join_media media;
+  long duration_ms; /* --duration: 0 none */
+  long joined_at;   /* monotonic ms when the meeting last became JOINED, 0 while not joined */
   /* the operation in flight, or the condition being waited for */
   int busy;
   char op[32];
@@ -303,16 +320,46 @@ static int more_commands(const join_session *s) {
   return (s->script_pos && *s->script_pos) || s->stdin_open || s->inlen > 0;
 }
 
+/* Media and --duration, between commands: start the play once joined; leave
+ * when the time is up. */
+static void tick_media(join_session *s) {
+  usm_meeting_state st = usm_meeting_get_state(s->m);
+  if (st != USM_MEETING_JOINED) {
+    s->joined_at = 0;
+  } else if (!s->joined_at) {
+    s->joined_at = now_ms();
+  }
+  usm_err e = join_media_poll(&s->media, s->m);
+  if (e != USM_OK) { /* the user asked to send this: without it the session is pointless */
+    s->failures++;
+    join_out_result(&s->out, "play", e, usm_meeting_last_error(s->m));
+    s->quit = 1;
+  }
+  if (s->duration_ms && s->joined_at && now_ms() - s->joined_at >= s->duration_ms) {
+    join_out_result(&s->out, "duration", USM_OK, "");
+    s->quit = 1;
+  }
+}
+
+/* Commands ran out: a --duration session stays while joined or on its way in. */
+static int stay(const join_session *s) {
+  if (!s->duration_ms) return 0;
+  usm_meeting_state st = usm_meeting_get_state(s->m);
+  return st == USM_MEETING_JOINED || st == USM_MEETING_JOINING || st == USM_MEETING_IN_LOBBY;
+}
+
 static void loop(join_session *s) {
   char line[MAX_LINE];
   while (!s->quit) {
+    tick_media(s);
+    if (s->quit) break;
     if (!s->busy) check_wait(s);
     if (!s->busy && !s->waiting) {
       if (next_command(s, line, sizeof line)) {
         run_command(s, line);
         continue;
       }
-      if (!more_commands(s)) break;
+      if (!more_commands(s) && !stay(s)) break;
     }
     struct pollfd fds[2] = {{.fd = usm_client_fd(s->client), .events = POLLIN},
                             {.fd = STDIN_FILENO, .events = POLLIN}};
@@ -356,6 +403,25 @@ int cmd_join(int argc, char **argv, cli_globals *g) {
   s.jo.pin = cli_arg(&a, F_PIN);
   s.jo.moderator = cli_arg(&a, F_MODERATOR) ? 1 : 0;
   if (cli_arg(&a, F_SCRIPT)) s.script = s.script_pos = strdup(cli_arg(&a, F_SCRIPT));
+  s.media.send_audio = cli_arg(&a, F_SEND_AUDIO);
+  s.media.send_video = cli_arg(&a, F_SEND_VIDEO);
+  s.media.loop = cli_arg(&a, F_LOOP) != NULL;
+  s.media.record_dir = cli_arg(&a, F_RECORD);
+  s.media.record_y4m = cli_arg(&a, F_RECORD_Y4M) != NULL;
+  s.media.stats = cli_arg(&a, F_STATS) != NULL;
+  s.media.video_codec = cli_arg(&a, F_VIDEO_CODEC);
+  const char *dur = cli_arg(&a, F_DURATION);
+  char why[PATH_MAX + 256];
+  if (dur && cli_parse_long(dur, 1, MAX_DURATION_S, &s.duration_ms) != 0) {
+    rc = cli_usage_error(usage, "--duration needs seconds between 1 and %d", MAX_DURATION_S);
+    goto out;
+  }
+  s.duration_ms *= 1000;
+  if (join_media_check(&s.media, why, sizeof why) != 0) {
+    rc = cli_usage_error(usage, "%s", why);
+    goto out;
+  }
+  if (s.media.stats) join_out_enable_stats(&s.out, isatty(STDOUT_FILENO));
 
   rc = cli_client_open(g, &s.client);
   if (rc != CLI_EXIT_OK) goto out;
@@ -366,6 +432,11 @@ int cmd_join(int argc, char **argv, cli_globals *g) {
     goto out;
   }
   usm_meeting_set_event_cb(s.m, on_event, &s);
+  if (join_media_start(&s.media, s.m, &s.jo, &s.out, why, sizeof why) != 0) {
+    cli_print_error(g->json, USM_ERR_INTERNAL, why, NULL, 0, 0);
+    rc = CLI_EXIT_ERROR;
+    goto out;
+  }
   run_op(&s, "info", USM_OK); /* already started: wait for on_info */
   const char *pw = cli_arg(&a, F_PASSWORD);
   if (!s.quit && pw && usm_meeting_get_state(s.m) == USM_MEETING_LOCKED_OUT)
@@ -374,12 +445,18 @@ int cmd_join(int argc, char **argv, cli_globals *g) {
     run_op(&s, "join", usm_meeting_join(s.m, &s.jo, on_done, &s));
   if (!s.quit) loop(&s);
   /* Never leave a ghost participant behind. */
+  usm_media_stats final;
+  usm_media_stats_init(&final);
+  int have_final = join_media_wanted(&s.media) && usm_meeting_get_stats(s.m, &final) == USM_OK;
   usm_meeting_state st = usm_meeting_get_state(s.m);
   if (st == USM_MEETING_JOINED || st == USM_MEETING_IN_LOBBY)
     run_op(&s, "leave", usm_meeting_leave(s.m, on_done, &s));
+  join_out_finish(&s.out);
+  s.failures += join_media_finish(&s.media, s.m, have_final ? &final : NULL, g->json);
   rc = s.failures ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 out:
   join_out_finish(&s.out);
+  if (s.media.rec) join_media_finish(&s.media, s.m, NULL, g->json); /* an early failure: close the files */
   usm_meeting_destroy(s.m);
   usm_client_destroy(s.client);
   free(s.script);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "output.h"
+#include "stats_line.h"
 
 #define MAX_LIVE_ROWS 40 /* a live roster longer than this is cut, with a "... N more" line */
 
@@ -12,7 +13,13 @@ void join_out_init(join_out *o, int json, int events, int tty) {
   o->live = !json && events && tty;
   o->drawn = 0;
   o->m = NULL;
+  o->media = 0;
+  o->stats_live = 0;
+  o->stats_shown = 0;
+  o->stats_text[0] = '\0';
 }
+
+void join_out_enable_stats(join_out *o, int tty) { o->stats_live = !o->json && tty; }
 
 /* Server text on a terminal: control characters (escape sequences) become '?'. */
 static void put_text(const char *s) {
@@ -27,14 +34,25 @@ static const char *where(const usm_participant *p) {
 /* ---- the live roster (terminal only) ----------------------------------------- */
 
 static void erase_live(join_out *o) {
+  if (o->stats_shown) { /* the stats line sits below the roster, the cursor at its end */
+    printf("\r\033[K");
+    o->stats_shown = 0;
+  }
   if (!o->live || !o->drawn) return;
   /* up to the first line of the block, then clear to the end of the screen */
   printf("\033[%dA\r\033[J", o->drawn);
   o->drawn = 0;
 }
 
+static void draw_stats(join_out *o) {
+  if (!o->stats_live || !o->stats_text[0]) return;
+  fputs(o->stats_text, stdout);
+  o->stats_shown = 1;
+  fflush(stdout);
+}
+
 static void draw_live(join_out *o) {
-  if (!o->live || !o->m) return;
+  if (!o->live || !o->m) return draw_stats(o);
   const usm_meeting *m = o->m;
   size_t n = usm_meeting_participant_count(m);
   printf("-- %s, events %s, %zu in the roster --\n", usm_meeting_state_name(usm_meeting_get_state(m)),
@@ -55,11 +73,44 @@ static void draw_live(join_out *o) {
     lines++;
   }
   o->drawn = lines;
+  draw_stats(o);
   fflush(stdout);
 }
 
 void join_out_finish(join_out *o) {
+  int had_stats = o->stats_shown;
   erase_live(o);
+  if (had_stats) printf("%s\n", o->stats_text); /* the last numbers stay on screen */
+  fflush(stdout);
+}
+
+static void join_out_stats(join_out *o, const usm_media_stats *st) {
+  if (!st) return;
+  if (o->json) {
+    cli_stats_json(stdout, "stats", st);
+  } else if (o->stats_live) {
+    erase_live(o);
+    cli_stats_line(st, o->stats_text, sizeof o->stats_text);
+    draw_live(o);
+  } else {
+    char line[sizeof o->stats_text];
+    cli_stats_line(st, line, sizeof line);
+    printf("%s\n", line);
+  }
+  fflush(stdout);
+}
+
+void join_out_note(join_out *o, const char *line) {
+  erase_live(o);
+  if (o->json) {
+    printf("{\"note\":");
+    cli_json_string(stdout, line);
+    printf("}\n");
+  } else {
+    put_text(line);
+    printf("\n");
+  }
+  draw_live(o);
   fflush(stdout);
 }
 
@@ -94,7 +145,7 @@ void join_out_result(join_out *o, const char *op, usm_err err, const char *messa
 
 static const char *type_name(usm_event_type t) {
   static const char *const names[] = {"?", "state", "password", "roster", "host",
-                                      "lock", "mute", "connection", "error", "roap", "media"};
+                                      "lock", "mute", "connection", "error", "roap", "media", "stats"};
   return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
@@ -185,7 +236,6 @@ static void event_line(const usm_meeting *m, const usm_event *ev) {
   case USM_EVENT_LOCK:
     printf("lock %s\n", ev->locked ? "locked" : "unlocked");
     break;
-  case USM_EVENT_STATS: break; /* usm join --stats (a later change) */
   case USM_EVENT_CONNECTION:
   case USM_EVENT_ERROR:
   case USM_EVENT_MEDIA:
@@ -205,11 +255,16 @@ static void event_line(const usm_meeting *m, const usm_event *ev) {
   case USM_EVENT_ROAP:
     printf("roap message\n");
     break;
+  case USM_EVENT_STATS: /* join_out_stats */
+    break;
   }
 }
 
 void join_out_event(join_out *o, const usm_meeting *m, const usm_event *ev) {
-  if (!o->events && ev->type != USM_EVENT_STATE && ev->type != USM_EVENT_PASSWORD) return;
+  if (ev->type == USM_EVENT_STATS) return join_out_stats(o, ev->stats);
+  if (!o->events && ev->type != USM_EVENT_STATE && ev->type != USM_EVENT_PASSWORD &&
+      !(o->media && ev->type == USM_EVENT_MEDIA))
+    return;
   if (o->json) {
     event_json(m, ev);
   } else if (o->live) {
@@ -221,7 +276,9 @@ void join_out_event(join_out *o, const usm_meeting *m, const usm_event *ev) {
       event_line(m, ev);
     draw_live(o);
   } else {
+    erase_live(o); /* a live stats line, if any */
     event_line(m, ev);
+    draw_live(o);
   }
   fflush(stdout);
 }
