@@ -22,7 +22,6 @@
 #define ALICE_BEEP_HZ 1500u
 #define ALICE_BEEP_AT (RATE / 2)
 #define TWO_PI 6.283185307179586
-#define DECIMATE 8u /* coarse alignment at 6 kHz: the signals stay below 1.5 kHz */
 
 struct demo_media {
   char dir[512], who[32];
@@ -229,55 +228,14 @@ void demo_media_stats_line(const usm_media_stats *s, char *buf, size_t cap) {
            kbit(s->available_send_kbps, b[4], 16));
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Average of groups of DECIMATE samples. */
-static void decimate(const int16_t *in, size_t n, int16_t *out) {
-  for (size_t i = 0; i < n / DECIMATE; i++) {
-    int32_t sum = 0;
-    for (unsigned k = 0; k < DECIMATE; k++) sum += in[i * DECIMATE + k];
-    out[i] = (int16_t)(sum / (int32_t)DECIMATE);
-  }
-}
-
-/*
- * The received audio against the sender's reference, one-second windows
- * after the first second (the jitter buffer settles). The reference is 1 s
- * periodic, so each window is aligned on its own (a playout adjustment only
- * spoils one window): coarsely at 6 kHz over its first 250 ms, then at full
- * rate around that lag over the whole second. Median and worst SNR, median
- * correlation; 0 windows when there is too little audio.
- */
-static size_t audio_quality(const demo_media *d, double *snr_med, double *snr_min, double *corr_med) {
-  enum { W = RATE, COARSE_REF = RATE / 4, MARGIN = 2 * DECIMATE, MAX_WINDOWS = MAX_AUDIO_S };
-  static int16_t ref[RATE], refd[COARSE_REF / DECIMATE], gotd[2 * RATE / DECIMATE];
+/* The received audio against the sender's one-second periodic reference,
+ * after the first second (the jitter buffer settles): segmental SNR over
+ * 20 ms blocks, the delay followed across the buffer's frame drops and
+ * inserts (tools/record/quality.h). 0 when there is too little audio. */
+static int audio_quality(const demo_media *d, usmrec_segsnr *r) {
+  static int16_t ref[RATE];
   for (unsigned i = 0; i < RATE; i++) ref[i] = d->peer_signal(i);
-  decimate(ref, COARSE_REF, refd);
-  double snrs[MAX_WINDOWS], corrs[MAX_WINDOWS];
-  size_t n = 0;
-  for (size_t start = W; start + 2 * W + MARGIN <= d->pcm_n && n < MAX_WINDOWS; start += W) {
-    const int16_t *got = d->pcm + start;
-    decimate(got, 2 * W, gotd);
-    size_t lag = 0;
-    double c;
-    if (isnan(usmrec_align_snr(refd, COARSE_REF / DECIMATE, gotd, 2 * W / DECIMATE, W / DECIMATE, &lag, &c))) continue;
-    size_t from = lag * DECIMATE > MARGIN ? lag * DECIMATE - MARGIN : 0;
-    double snr = usmrec_align_snr(ref, W, got + from, 2 * W + MARGIN - from, 2 * MARGIN, NULL, &c);
-    if (isnan(snr)) continue;
-    snrs[n] = snr;
-    corrs[n] = c;
-    n++;
-  }
-  if (!n) return 0;
-  qsort(snrs, n, sizeof *snrs, cmp_double);
-  qsort(corrs, n, sizeof *corrs, cmp_double);
-  *snr_med = snrs[n / 2];
-  *snr_min = snrs[0];
-  *corr_med = corrs[n / 2];
-  return n;
+  return d->pcm_n > RATE && usmrec_periodic_segsnr(ref, RATE, d->pcm + RATE, d->pcm_n - RATE, RATE / 50, r) == 0;
 }
 
 static unsigned avg_kbps(uint64_t bytes, uint64_t ms) { return ms ? (unsigned)(bytes * 8 / ms) : 0; }
@@ -295,11 +253,11 @@ void demo_media_summary(const demo_media *d, const char *name, const usm_media_s
   printf("    audio in: %.2f s played (%s, %u kbit/s), %lld packets lost, %llu ms concealed, %llu FEC, jitter buffer %u ms\n",
          (double)d->audio_samples / RATE, ar->codec, avg_kbps(ar->bytes, s->elapsed_ms), (long long)ar->lost,
          (unsigned long long)ar->concealed_ms, (unsigned long long)ar->fec_recovered, (unsigned)ar->jitter_buffer_ms);
-  double snr, snr_min, corr;
-  size_t windows = audio_quality(d, &snr, &snr_min, &corr);
-  if (windows)
-    printf("    audio vs the sender's reference: SNR %.1f dB (median of %zu one-second windows, worst %.1f dB), "
-           "correlation %.4f\n", snr, windows, snr_min, corr);
+  usmrec_segsnr q;
+  if (audio_quality(d, &q))
+    printf("    audio vs the sender's reference: segmental SNR %.1f dB over %u blocks of 20 ms (%u below %.0f dB, "
+           "worst %.1f dB), correlation %.4f\n",
+           q.snr_db, q.blocks, q.low_blocks, USMREC_SEGSNR_LOW_DB, q.worst_db, q.corr);
   else
     printf("    audio vs the sender's reference: not measured (under 3 s of audio)\n");
   printf("    video in: %llu frames decoded (%s %ux%u, %u kbit/s), %llu dropped, %lld packets lost, %llu NACKs, "

@@ -402,7 +402,7 @@ static void scenario_mute(mp_party *h, mp_party *a) {
   CHECK(e && e->audio_muted == 0);
   /* the tone is intact after the unmute */
   mp_reset_received(h);
-  pump_ms(3000);
+  pump_ms(3600); /* two seconds of tone after the first one (the measure needs two periods) */
   mp_audio_src *as = mp_audio_of(h, a->self_id);
   CHECK(as != NULL);
   if (as) {

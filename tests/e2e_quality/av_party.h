@@ -176,71 +176,17 @@ static inline void av_exchange(av_party *a, av_party *b, long ms) {
   }
 }
 
-/* Least-squares SNR (dB) and normalised correlation of got[0..n) against
- * the tone starting at tone index @p t0. */
-static inline double av_block_snr(const int16_t *got, size_t n, uint64_t t0, double *corr) {
-  double sxy = 0, sxx = 0, syy = 0;
-  for (size_t j = 0; j < n; j++) {
-    double x = usm__tone_sample((t0 + j) % 48000u), y = got[j];
-    sxy += x * y;
-    sxx += x * x;
-    syy += y * y;
-  }
-  if (sxx <= 0 || syy <= 0) {
-    *corr = 0;
-    return -10;
-  }
-  double g = sxy / sxx, err = syy - 2 * g * sxy + g * g * sxx;
-  *corr = sxy / sqrt(sxx * syy);
-  return err <= 1e-9 ? 40.0 : 10.0 * log10(g * g * sxx / err);
-}
-
-/* Segmental SNR (dB, mean over 20 ms blocks, each clipped to [-10, 40]) and
- * mean correlation of the received tone from @p skip samples on. The tone
- * repeats every second, so only the delay modulo a second matters: it is
- * found by aligning 100 ms around a beep's onset (usmrec_align_snr),
- * then followed block by block (same delay, or one frame more or less),
- * because the jitter buffer adapts its delay by dropping or inserting whole
- * frames. */
+/* Segmental SNR (dB) and mean correlation of the received tone from
+ * @p skip samples on (usmrec_periodic_segsnr: 20 ms blocks, the delay
+ * followed across the jitter buffer's frame drops and inserts). */
 static inline double av_tone_snr(const av_party *p, size_t skip, double *corr_out) {
+  static int16_t ref[48000];
+  usm__tone_fill(0, ref, 1, 48000); /* the tone repeats every second */
+  usmrec_segsnr r;
   *corr_out = 0;
-  if (p->n_pcm < skip + 48000 + 9600) return -99;
-  /* 100 ms around a second's boundary: the end of the sine and the beep's onset */
-  enum { REF_FIRST = 45600, REF_N = 4800 };
-  int16_t ref[REF_N];
-  usm__tone_fill(REF_FIRST, ref, 1, REF_N);
-  size_t lag = 0;
-  double c0 = 0;
-  double snr0 = usmrec_align_snr(ref, REF_N, p->pcm + skip, 48000 + REF_N, 48000, &lag, &c0);
-  if (snr0 != snr0) return -99; /* NAN: silence */
-  /* got[skip + lag + i] ~ tone(REF_FIRST + i): got[j] is tone index j - skip - lag + REF_FIRST */
-  long off = REF_FIRST - (long)(skip + lag);
-  double sum = 0, csum = 0;
-  size_t blocks = 0;
-  for (size_t j = skip; j + 960 <= p->n_pcm; j += 960) {
-    /* the jitter buffer moves the delay by whole 20 ms frames: try the same
-     * delay and one frame either way, each refined by a few samples */
-    double best = -10, best_c = -2;
-    long best_off = off;
-    for (long frame = -960; frame <= 960; frame += 960)
-      for (long d = frame - 3; d <= frame + 3; d++) {
-        double c;
-        long t = (long)j + off + d;
-        double snr = av_block_snr(p->pcm + j, 960, (uint64_t)((t % 48000 + 48000) % 48000), &c);
-        if (c > best_c) {
-          best_c = c;
-          best = snr;
-          best_off = off + d;
-        }
-      }
-    off = best_off;
-    sum += best < -10 ? -10 : best > 40 ? 40 : best;
-    csum += best_c;
-    blocks++;
-  }
-  if (!blocks) return -99;
-  *corr_out = csum / (double)blocks;
-  return sum / (double)blocks;
+  if (p->n_pcm <= skip || usmrec_periodic_segsnr(ref, 48000, p->pcm + skip, p->n_pcm - skip, 960, &r) != 0) return -99;
+  *corr_out = r.corr;
+  return r.snr_db;
 }
 
 #endif

@@ -12,74 +12,25 @@
 #define RATE 48000
 #define BLOCK 960 /* 20 ms */
 
-/* SNR (dB, clipped to [-10, 40]) and correlation of @p n received samples
- * against the tone from index t0, after a least-squares gain. */
-static double block_snr(const int16_t *got, size_t n, uint64_t t0, double *corr) {
-  double sxy = 0, sxx = 0, syy = 0;
-  for (size_t j = 0; j < n; j++) {
-    double x = usm__tone_sample((t0 + j) % RATE), y = got[j];
-    sxy += x * y;
-    sxx += x * x;
-    syy += y * y;
-  }
-  if (sxx <= 0 || syy <= 0) {
-    *corr = 0;
-    return -10;
-  }
-  double g = sxy / sxx, err = syy - 2 * g * sxy + g * g * sxx;
-  *corr = sxy / sqrt(sxx * syy);
-  if (*corr <= 0) return -10;
-  double db = err <= 1e-9 ? 40.0 : 10.0 * log10(g * g * sxx / err);
-  return db < -10 ? -10 : db > 40 ? 40 : db;
-}
-
 void sigcheck_tone(const int16_t *pcm, size_t n, size_t skip, sigcheck_audio *out) {
   memset(out, 0, sizeof *out);
-  out->worst_snr_db = 40;
-  /* The tone repeats every second: the delay modulo a second comes from 100 ms
-   * around a second's boundary (the sine's end and the beep's onset), found
-   * within one second of the received audio. */
-  enum { REF_FIRST = 45600, REF_N = 4800 };
-  if (!pcm || n < skip + RATE + 2 * REF_N) return;
-  int16_t ref[REF_N];
-  usm__tone_fill(REF_FIRST, ref, 1, REF_N);
-  size_t lag = 0;
-  double c0 = 0;
-  double snr0 = usmrec_align_snr(ref, REF_N, pcm + skip, RATE + REF_N, RATE, &lag, &c0);
-  if (snr0 != snr0) return; /* NAN: silence */
-  /* pcm[skip + lag + i] ~ tone(REF_FIRST + i): pcm[j] is tone index j + off */
-  long off = REF_FIRST - (long)(skip + lag);
-  out->delay = ((-off) % RATE + RATE) % RATE;
-  double sum = 0, csum = 0;
-  size_t blocks = 0;
   /* The last 20 ms are left out: past the end of a finite signal they hold
    * the encoder's lookahead (about 6.5 ms of Opus) run into silence. */
-  for (size_t j = skip; j + 2 * BLOCK <= n; j += BLOCK) {
-    /* a jitter buffer moves the delay by whole 20 ms frames: try the same
-     * delay and one frame either way, each refined by a few samples */
-    double best = -10, best_c = -2;
-    long best_off = off;
-    for (long frame = -BLOCK; frame <= BLOCK; frame += BLOCK)
-      for (long d = frame - 3; d <= frame + 3; d++) {
-        double c;
-        long t = (long)j + off + d;
-        double snr = block_snr(pcm + j, BLOCK, (uint64_t)((t % RATE + RATE) % RATE), &c);
-        if (c > best_c) best_c = c, best = snr, best_off = off + d;
-      }
-    if (labs(best_off - off) > BLOCK / 2) out->resyncs++;
-    off = best_off;
-    sum += best;
-    csum += best_c;
-    if (best < out->worst_snr_db) out->worst_snr_db = best;
-    if (best < SIGCHECK_BLOCK_SNR_DB) out->bad_blocks++;
-    blocks++;
-  }
-  out->blocks = (unsigned)blocks;
-  out->seconds = (double)(blocks * BLOCK) / RATE;
-  out->snr_db = sum / (double)blocks;
-  out->corr = csum / (double)blocks;
+  if (!pcm || n < skip + BLOCK) return;
+  static int16_t ref[RATE];
+  usm__tone_fill(0, ref, 1, RATE); /* the tone repeats every second */
+  usmrec_segsnr r;
+  if (usmrec_periodic_segsnr(ref, RATE, pcm + skip, n - skip - BLOCK, BLOCK, &r) != 0) return;
+  out->delay = (long)((r.delay + skip) % RATE);
+  out->resyncs = r.resyncs;
+  out->blocks = r.blocks;
+  out->bad_blocks = r.low_blocks;
+  out->worst_snr_db = r.worst_db;
+  out->seconds = (double)(r.blocks * BLOCK) / RATE;
+  out->snr_db = r.snr_db;
+  out->corr = r.corr;
   out->ok = out->snr_db > SIGCHECK_MIN_SNR_DB && out->corr > SIGCHECK_MIN_CORR &&
-            out->bad_blocks <= SIGCHECK_MAX_BAD_BLOCKS * (double)blocks;
+            out->bad_blocks <= SIGCHECK_MAX_BAD_BLOCKS * (double)r.blocks;
 }
 
 void sigcheck_audio_json(const sigcheck_audio *a, char *buf, size_t cap) {

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quality.h"
+
 /* Pass thresholds (docs/interop-srtp.md lists the measured values). */
 #define SIGCHECK_MIN_SNR_DB 25.0  /* mean segmental SNR over 20 ms blocks (as tests/e2e_quality) */
 #define SIGCHECK_MIN_CORR 0.9     /* mean correlation of the blocks */
@@ -17,7 +19,7 @@
  * there too, which the mean alone does not see (a plain 440 Hz sine scores a
  * mean of 36 dB). The few spared are for a jitter buffer's frame inserted
  * or dropped to move its delay. */
-#define SIGCHECK_BLOCK_SNR_DB 10.0
+#define SIGCHECK_BLOCK_SNR_DB USMREC_SEGSNR_LOW_DB
 #define SIGCHECK_MAX_BAD_BLOCKS 0.03 /* fraction of blocks below SIGCHECK_BLOCK_SNR_DB */
 #define SIGCHECK_MIN_PSNR_DB 35.0 /* every picture (as tests/e2e_quality) */
 #define SIGCHECK_CORRUPT_PSNR_DB 20.0 /* below: a corrupt picture (broken reference chain) */

@@ -2,6 +2,8 @@
 #include "quality.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 double usmrec_psnr_i420(const uint8_t *const a[3], const int as[3], const uint8_t *const b[3], const int bs[3],
                         unsigned w, unsigned h) {
@@ -60,4 +62,93 @@ double usmrec_align_snr(const int16_t *ref, size_t ref_n, const int16_t *got, si
   if (noise <= 0) return USMREC_QUALITY_MAX_DB;
   double db = 10.0 * log10(sig / noise);
   return db > USMREC_QUALITY_MAX_DB ? USMREC_QUALITY_MAX_DB : db;
+}
+
+/* ---- segmental SNR against a periodic reference ---- */
+
+#define SEG_DECIMATE 8u
+#define SEG_FINE 16 /* samples around the coarse lag searched at full rate */
+
+static void decimate(const int16_t *in, size_t n, int16_t *out) {
+  for (size_t i = 0; i < n / SEG_DECIMATE; i++) {
+    int32_t sum = 0;
+    for (unsigned k = 0; k < SEG_DECIMATE; k++) sum += in[i * SEG_DECIMATE + k];
+    out[i] = (int16_t)(sum / (int32_t)SEG_DECIMATE);
+  }
+}
+
+/* SNR (dB, clipped to [-10, 40]) and correlation of got[0..n) against the
+ * reference from index t0 (wrapping), after a least-squares gain. */
+static double block_snr(const int16_t *ref, size_t period, const int16_t *got, size_t n, size_t t0, double *corr) {
+  double sxy = 0, sxx = 0, syy = 0;
+  for (size_t j = 0, t = t0 % period; j < n; j++, t = t + 1 == period ? 0 : t + 1) {
+    double x = ref[t], y = got[j];
+    sxy += x * y;
+    sxx += x * x;
+    syy += y * y;
+  }
+  if (sxx <= 0 || syy <= 0 || sxy <= 0) {
+    *corr = 0;
+    return -10;
+  }
+  double g = sxy / sxx, err = syy - 2 * g * sxy + g * g * sxx;
+  *corr = sxy / sqrt(sxx * syy);
+  double db = err <= 1e-9 ? 40.0 : 10.0 * log10(g * g * sxx / err);
+  return db < -10 ? -10 : db > 40 ? 40 : db;
+}
+
+static size_t wrap(long v, size_t period) { return (size_t)((v % (long)period + (long)period) % (long)period); }
+
+int usmrec_periodic_segsnr(const int16_t *ref, size_t period, const int16_t *got, size_t n, size_t block,
+                           usmrec_segsnr *out) {
+  memset(out, 0, sizeof *out);
+  if (!ref || !got || period < 64 * SEG_DECIMATE || !block || n < 2 * period) return -1;
+  /* coarse: the delay modulo a period, at 1/8 rate over one whole period */
+  size_t pd = period / SEG_DECIMATE;
+  int16_t *rd = malloc(pd * sizeof *rd), *gd = malloc(2 * pd * sizeof *gd);
+  if (!rd || !gd) {
+    free(rd);
+    free(gd);
+    return -1;
+  }
+  decimate(ref, pd * SEG_DECIMATE, rd);
+  decimate(got, 2 * pd * SEG_DECIMATE, gd);
+  size_t lag = 0;
+  double c = 0;
+  double coarse = usmrec_align_snr(rd, pd, gd, 2 * pd, pd - 1, &lag, &c);
+  free(rd);
+  free(gd);
+  if (coarse != coarse) return -1; /* NAN: silence */
+  /* fine: +-SEG_FINE samples around it, at full rate over one period */
+  long best_delay = (long)(lag * SEG_DECIMATE);
+  double best_c = -2;
+  for (long d = (long)(lag * SEG_DECIMATE) - SEG_FINE; d <= (long)(lag * SEG_DECIMATE) + SEG_FINE; d++) {
+    double cc;
+    block_snr(ref, period, got + period, period, wrap((long)period - d, period), &cc);
+    if (cc > best_c) best_c = cc, best_delay = d;
+  }
+  /* got[j] ~ ref[j - delay]: the block at j starts at reference index j + off */
+  long off = -best_delay;
+  out->delay = wrap(best_delay, period);
+  out->worst_db = 40;
+  double sum = 0, csum = 0;
+  for (size_t j = 0; j + block <= n; j += block) {
+    double best = -10, bc = -2;
+    long boff = off;
+    for (long step = -(long)block; step <= (long)block; step += (long)block)
+      for (long d = step - 3; d <= step + 3; d++) {
+        double cc, db = block_snr(ref, period, got + j, block, wrap((long)j + off + d, period), &cc);
+        if (cc > bc) bc = cc, best = db, boff = off + d;
+      }
+    if (labs(boff - off) > (long)block / 2) out->resyncs++;
+    off = boff;
+    sum += best;
+    csum += bc;
+    if (best < out->worst_db) out->worst_db = best;
+    if (best < USMREC_SEGSNR_LOW_DB) out->low_blocks++;
+    out->blocks++;
+  }
+  out->snr_db = sum / out->blocks;
+  out->corr = csum / out->blocks;
+  return 0;
 }

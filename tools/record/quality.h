@@ -25,4 +25,29 @@ double usmrec_psnr_i420(const uint8_t *const a[3], const int as[3], const uint8_
 double usmrec_align_snr(const int16_t *ref, size_t ref_n, const int16_t *got, size_t got_n, size_t max_lag,
                         size_t *lag_out, double *corr_out);
 
+/* What usmrec_periodic_segsnr() measured. */
+typedef struct usmrec_segsnr {
+  double snr_db;      /* mean over the blocks, each clipped to [-10, 40] */
+  double corr;        /* mean normalised correlation of the blocks */
+  double worst_db;    /* the worst block */
+  unsigned blocks;
+  unsigned low_blocks; /* blocks below USMREC_SEGSNR_LOW_DB */
+  unsigned resyncs;   /* blocks where the delay moved by about a block (a playout drop or insert) */
+  size_t delay;       /* at the start: got[j] ~ ref[(j - delay) mod period] */
+} usmrec_segsnr;
+
+#define USMREC_SEGSNR_LOW_DB 10.0
+
+/* Segmental SNR of received audio against a reference that repeats every
+ * @p period samples (ref[0..period): e.g. a one-second test tone), as a
+ * listener would judge it through a jitter buffer: the delay is found once
+ * by cross-correlation over a whole period (at 1/8 rate, then refined),
+ * then followed block by block (the same delay, or one block more or less,
+ * each +-3 samples: jitter buffers drop or insert whole frames); each
+ * block's SNR is taken after a least-squares gain. Mono samples; @p block
+ * e.g. 960 (20 ms at 48 kHz). 0, or -1 when got holds less than two periods
+ * or is silent. Cost: O(period^2 / 64 + n x 21). */
+int usmrec_periodic_segsnr(const int16_t *ref, size_t period, const int16_t *got, size_t n, size_t block,
+                           usmrec_segsnr *out);
+
 #endif
