@@ -40,6 +40,7 @@
  * limiters pace them too; this guards against a flood). */
 #define KEYFRAME_MIN_INTERVAL_US 250000u
 #define MAX_NACK_SEQS 256u
+#define PERIODIC_KEYFRAME_S 20u
 
 typedef struct rate_window {
   uint64_t bytes_at_tick; /* payload bytes at the last tick */
@@ -283,6 +284,9 @@ static usm_err make_video_encoder(usm__sender *s, unsigned w, unsigned h) {
   p.video.bitrate = s->v_target;
   p.video.max_bitrate = s->cfg.video_max_bps;
   p.video.max_payload = VIDEO_MAX_PAYLOAD;
+  /* a keyframe every 20 s even unasked (the official clients' periodicKeyframes:
+   * 20, PROTOCOL.md §5.3): a receiver that never sends PLI still recovers */
+  p.video.keyframe_interval = PERIODIC_KEYFRAME_S * p.video.fps;
   const usm__codec_ops *ops = s->vcodec == USM__CODEC_ID_VP8 ? usm__codec_vp8() : usm__codec_h264();
   usm_err e = usm__codec_encoder_create(ops, &p, &s->venc);
   if (e != USM_OK) return e;
