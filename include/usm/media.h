@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <usm/common.h>
 
-/* The meeting handle (meeting.h). */
+/** The meeting handle (see meeting.h). */
 typedef struct usm_meeting usm_meeting;
 
 #ifdef __cplusplus
@@ -67,7 +67,8 @@ typedef struct usm_stream_stats {
   uint32_t jitter_buffer_ms;    /**< Received audio: current playout delay of the jitter buffer (largest over the sources). */
   uint64_t concealed_ms;        /**< Received audio: audio made up by loss concealment. */
   uint64_t fec_recovered;       /**< Received audio: frames rebuilt from in-band FEC. */
-  unsigned width, height;       /**< Video: size of the last frame sent / received. */
+  unsigned width;               /**< Video: width of the last frame sent / received. */
+  unsigned height;              /**< Video: its height. */
   uint32_t fps;                 /**< Video: frames over the last second. */
   char codec[8];                /**< "opus", "VP8", "H264", or "" before negotiation. */
 } usm_stream_stats;
@@ -119,7 +120,8 @@ typedef struct usm_audio_frame {
 typedef struct usm_video_frame {
   const uint8_t *plane[3]; /**< Y, U, V. */
   int stride[3];           /**< Bytes per row of each plane. */
-  unsigned width, height;  /**< Even, 16..3840 x 16..2160. */
+  unsigned width;          /**< Even, 16..3840. */
+  unsigned height;         /**< Even, 16..2160. */
   int64_t timestamp_us;    /**< Sending: capture time (monotonic, increasing); receiving: the sender's (RTP). */
   int keyframe;            /**< Receiving: decoded from a keyframe. Sending: ignored. */
 } usm_video_frame;
@@ -145,7 +147,8 @@ typedef struct usm_encoded_frame {
   size_t len;             /**< Bytes. */
   uint32_t rtp_timestamp; /**< RTP clock (48 kHz / 90 kHz). */
   int keyframe;           /**< Video: a keyframe. */
-  unsigned width, height; /**< Video keyframes: the size, else 0. */
+  unsigned width;         /**< Video keyframes: the width, else 0. */
+  unsigned height;        /**< Video keyframes: the height, else 0. */
 } usm_encoded_frame;
 
 /** Decoded audio of one source, one 20 ms frame per call on the playout clock. */
@@ -200,7 +203,8 @@ typedef struct usm_play_options {
                                 file (PCM s16, 48 kHz, 1 or 2 channels), or NULL: no audio. */
   const char *video;       /**< "pattern" (moving bars with the frame number in a binary strip), a path
                                 to a Y4M file (I420), or NULL: no video. */
-  unsigned width, height;  /**< Pattern size; 0: 640x360. */
+  unsigned width;          /**< Pattern width; 0: 640. */
+  unsigned height;         /**< Pattern height; 0: 360. */
   unsigned fps;            /**< Pattern rate; 0: 30. Y4M: the file's rate. */
   int loop;                /**< Files: start again at the end (else the source stops). */
 } usm_play_options;
