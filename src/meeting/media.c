@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/codec.h"
 #include "core/client_internal.h"
 #include "media/dtls.h"
 #include "media/rtp_session.h"
@@ -21,7 +22,6 @@
 #include "meeting/media_internal.h"
 #include "meeting/meeting_internal.h"
 #include "meeting/roap.h"
-#include "codec/codec.h"
 
 #define RTCP_INTERVAL_MS 1000 /* reports every second: stats stay fresh for the application */
 #define MAX_RESTARTS 3
@@ -499,7 +499,7 @@ void usm__media_set_tap(usm_meeting *m, usm__media_tap tap, void *user) {
 }
 
 void usm__media_set_muted(usm_meeting *m, int audio, int video) {
-  if (m->media) usm__sender_set_muted(m->media->out, audio, video);
+  if (m->media && m->media->out) usm__sender_set_muted(m->media->out, audio, video);
 }
 
 /* ---- the public frames API ------------------------------------------------------------ */
@@ -577,6 +577,7 @@ usm_err usm_meeting_get_stats(const usm_meeting *m, usm_media_stats *out) {
   const usm__media *md = m->media;
   if (!md) return USM_OK;
   out->state = md->state;
+  if (!md->rtp || !md->out) return USM_OK; /* media failed to start: nothing to count */
   usm_stream_stats *sent[USM__MEDIA_KINDS] = {&out->audio_sent, &out->video_sent};
   usm_stream_stats *recv[USM__MEDIA_KINDS] = {&out->audio_received, &out->video_received};
   for (int k = 0; k < USM__MEDIA_KINDS; k++) {

@@ -123,11 +123,11 @@ static void test_quality(void) {
   CHECK(a.participant_known);
 
   phase_audio_loss(&h, &a, "loss-5%",
-                   "{\"email\":\"alice@example.com\",\"direction\":\"down\",\"loss\":5,\"jitterMs\":30}", 12.0, 0.8, 80);
+                   "{\"email\":\"alice@example.com\",\"direction\":\"down\",\"loss\":5,\"jitterMs\":30}", 12.0, 0.8, 70);
   phase_audio_loss(&h, &a, "burst-20%",
                    "{\"email\":\"alice@example.com\",\"direction\":\"down\",\"burstLoss\":{\"p\":12.5,\"r\":50},"
                    "\"jitterMs\":30}",
-                   6.0, 0.6, 65);
+                   6.0, 0.6, 60);
   phase_video_burst(&h, &a);
   av_free(&h);
   av_free(&a);
