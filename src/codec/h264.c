@@ -10,6 +10,8 @@
  * handed out. */
 #include "codec/h264.h"
 
+#include "codec/video_clock.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,7 +22,6 @@
 
 /* A timestamp step larger than this (or zero, or backwards) is not trusted as
  * the frame's duration: the nominal one is used. */
-#define H264_MAX_TS_STEP (10u * USM__H264_CLOCK_RATE)
 
 typedef struct h264_enc {
   usm__codec_enc base; /* first: the generic handle */
@@ -29,9 +30,7 @@ typedef struct h264_enc {
   uint32_t bitrate, max_bitrate;
   unsigned kf_interval; /* 0: IDR only on request */
   int force_key;
-  int64_t pts;          /* 90 kHz, strictly increasing */
-  uint32_t last_ts;
-  int have_ts;
+  usm__pts_clock clock; /* 90 kHz presentation time */
   uint8_t *buf;         /* the access unit handed out */
   size_t buf_cap;
 } h264_enc;
@@ -172,21 +171,7 @@ static usm_err enc_create(const usm__codec_params *p, usm__codec_enc **out) {
 /* Checks an I420 frame's planes and strides against its own size. */
 static int frame_ok(const usm__video_frame *v) {
   if (!dims_ok(v->width, v->height)) return 0;
-  int cw = (int)(v->width / 2u);
-  for (int i = 0; i < 3; i++)
-    if (!v->plane[i] || v->stride[i] < (i ? cw : (int)v->width)) return 0;
-  return 1;
-}
-
-/* The next pts: the RTP timestamp step when it is plausible, else nominal. */
-static int64_t next_pts(h264_enc *e, uint32_t ts, uint32_t nominal) {
-  if (e->have_ts) {
-    uint32_t step = ts - e->last_ts; /* mod 2^32: wraps are fine */
-    e->pts += (step == 0 || step > H264_MAX_TS_STEP) ? nominal : step;
-  }
-  e->last_ts = ts;
-  e->have_ts = 1;
-  return e->pts;
+  return usm__i420_layout_ok(v);
 }
 
 static usm_err encode(usm__codec_enc *base, const usm__codec_frame *f, usm__codec_payload_cb cb, void *user) {
@@ -210,7 +195,7 @@ static usm_err encode(usm__codec_enc *base, const usm__codec_frame *f, usm__code
     pic.pData[i] = v->plane[i]; /* OpenH264 only reads the input */
     pic.iStride[i] = v->stride[i];
   }
-  pic.uiTimeStamp = next_pts(e, f->timestamp, nominal) / 90; /* ms */
+  pic.uiTimeStamp = usm__pts_next(&e->clock, f->timestamp, nominal) / 90; /* ms */
   if (e->force_key) {
     if ((*e->enc)->ForceIntraFrame(e->enc, true) != cmResultSuccess) return USM_ERR_INTERNAL;
     e->force_key = 0;

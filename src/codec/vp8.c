@@ -6,6 +6,8 @@
  * until a keyframe, so a corrupt picture is never handed out. */
 #include "codec/vp8.h"
 
+#include "codec/video_clock.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <vpx/vp8cx.h>
@@ -33,7 +35,6 @@
 #define VP8_TWO_THREAD_PIXELS (960u * 540u)
 /* A timestamp step larger than this (or zero, or backwards) is not trusted as
  * the frame's duration: the nominal one is used. */
-#define VP8_MAX_TS_STEP (10u * USM__VP8_CLOCK_RATE)
 
 typedef struct vp8_enc {
   usm__codec_enc base; /* first: the generic handle */
@@ -45,9 +46,7 @@ typedef struct vp8_enc {
   unsigned kf_interval; /* 0: keyframes only on request */
   unsigned since_key;   /* frames encoded since the last keyframe */
   int force_key;
-  int64_t pts;          /* 90 kHz, strictly increasing */
-  uint32_t last_ts;
-  int have_ts;
+  usm__pts_clock clock; /* 90 kHz presentation time */
 } vp8_enc;
 
 typedef struct vp8_dec {
@@ -182,21 +181,7 @@ static usm_err enc_create(const usm__codec_params *p, usm__codec_enc **out) {
 /* Checks an I420 frame's planes and strides against its own size. */
 static int frame_ok(const usm__video_frame *v) {
   if (!dims_ok(v->width, v->height)) return 0;
-  int cw = (int)((v->width + 1u) / 2u);
-  for (int i = 0; i < 3; i++)
-    if (!v->plane[i] || v->stride[i] < (i ? cw : (int)v->width)) return 0;
-  return 1;
-}
-
-/* The next pts: the RTP timestamp step when it is plausible, else nominal. */
-static int64_t next_pts(vp8_enc *e, uint32_t ts, uint32_t nominal) {
-  if (e->have_ts) {
-    uint32_t step = ts - e->last_ts; /* mod 2^32: wraps are fine */
-    e->pts += (step == 0 || step > VP8_MAX_TS_STEP) ? nominal : step;
-  }
-  e->last_ts = ts;
-  e->have_ts = 1;
-  return e->pts;
+  return usm__i420_layout_ok(v);
 }
 
 static usm_err encode(usm__codec_enc *base, const usm__codec_frame *f, usm__codec_payload_cb cb, void *user) {
@@ -220,7 +205,7 @@ static usm_err encode(usm__codec_enc *base, const usm__codec_frame *f, usm__code
   vpx_enc_frame_flags_t flags = 0;
   if (e->force_key || (e->kf_interval && e->since_key >= e->kf_interval)) flags |= VPX_EFLAG_FORCE_KF;
   vpx_codec_err_t err =
-      vpx_codec_encode(&e->ctx, &img, next_pts(e, f->timestamp, nominal), nominal, flags, VPX_DL_REALTIME);
+      vpx_codec_encode(&e->ctx, &img, usm__pts_next(&e->clock, f->timestamp, nominal), nominal, flags, VPX_DL_REALTIME);
   if (err != VPX_CODEC_OK) return map_vpx(err) == USM_ERR_NO_MEMORY ? USM_ERR_NO_MEMORY : USM_ERR_INTERNAL;
   e->force_key = 0;
   usm_err r = USM_OK;
