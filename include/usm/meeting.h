@@ -203,7 +203,7 @@ typedef struct usm_join_options {
   const char *pin;          /**< Host or guest PIN for personal rooms, or NULL. */
   int moderator;            /**< 1: join as moderator (with pin = host PIN). */
   unsigned media;           /**< USM_MEDIA_* bits: the media to send and receive once joined; 0: none. */
-  unsigned audio_channels;  /**< Audio we send: 1 (default) or 2 (offered as stereo=1). */
+  unsigned audio_channels;  /**< Audio we send: 1 (default) or 2 (coded as stereo when the answer's Opus fmtp has stereo=1, else mono). */
   uint32_t audio_max_bitrate; /**< Cap in bit/s; 0: 64000, the cloud's audio limit (never above it). */
   uint32_t video_max_bitrate; /**< Cap in bit/s; 0: 4000000, the cloud's video limit (never above it). */
   const char *video_codec;  /**< Preferred video codec, "VP8" or "H264"; NULL: VP8 first. Both are offered;
