@@ -157,6 +157,11 @@ static inline void av_free(av_party *p) {
 static inline void av_send_due(av_party *p, uint64_t now_ms) {
   if (!p->t0_us) p->t0_us = (int64_t)now_ms * 1000;
   uint64_t elapsed_ms = now_ms - (uint64_t)(p->t0_us / 1000);
+  /* After a pause of our own (the measurements between phases), skip what
+   * was missed as a live source would instead of sending it in a burst; the
+   * tone and the pattern stay on their time line. */
+  if (p->tone_pos + 48u * 200u < elapsed_ms * 48u) p->tone_pos = elapsed_ms * 48u / 960u * 960u;
+  if ((uint64_t)p->frame_no * 1000u / AV_FPS + 200u < elapsed_ms) p->frame_no = (uint32_t)(elapsed_ms * AV_FPS / 1000u);
   while (p->tone_pos < elapsed_ms * 48u) {
     int16_t pcm[960];
     usm__tone_fill(p->tone_pos, pcm, 1, 960);

@@ -68,6 +68,8 @@ double usmrec_align_snr(const int16_t *ref, size_t ref_n, const int16_t *got, si
 
 #define SEG_DECIMATE 8u
 #define SEG_FINE 16 /* samples around the coarse lag searched at full rate */
+/* A block whose best local match correlates less is searched for anywhere. */
+#define SEG_RELOCK_CORR 0.9
 
 static void decimate(const int16_t *in, size_t n, int16_t *out) {
   for (size_t i = 0; i < n / SEG_DECIMATE; i++) {
@@ -99,6 +101,37 @@ static double block_snr(const int16_t *ref, size_t period, const int16_t *got, s
 
 static size_t wrap(long v, size_t period) { return (size_t)((v % (long)period + (long)period) % (long)period); }
 
+/* The reference index that best matches got[0..n) anywhere in the period:
+ * coarse over decimated copies (rd: the decimated reference, pd samples),
+ * then +-SEG_DECIMATE at full rate. For a block the local search lost (the
+ * sender or the player skipped more than a frame). */
+static long relock(const int16_t *ref, size_t period, const int16_t *rd, size_t pd, const int16_t *got, size_t n,
+                   double *corr) {
+  int16_t gd[512];
+  size_t nd = n / SEG_DECIMATE < sizeof gd / sizeof gd[0] ? n / SEG_DECIMATE : sizeof gd / sizeof gd[0];
+  decimate(got, nd * SEG_DECIMATE, gd);
+  size_t best_t = 0;
+  double best = -2;
+  for (size_t t = 0; t < pd; t++) {
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t j = 0, k = t; j < nd; j++, k = k + 1 == pd ? 0 : k + 1) {
+      sxy += (double)rd[k] * gd[j];
+      sxx += (double)rd[k] * rd[k];
+      syy += (double)gd[j] * gd[j];
+    }
+    double c = sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : -2;
+    if (c > best) best = c, best_t = t;
+  }
+  long fine = (long)(best_t * SEG_DECIMATE);
+  *corr = -2;
+  for (long d = -(long)SEG_DECIMATE; d <= (long)SEG_DECIMATE; d++) {
+    double c;
+    block_snr(ref, period, got, n, wrap(fine + d, period), &c);
+    if (c > *corr) *corr = c, best_t = wrap(fine + d, period);
+  }
+  return (long)best_t;
+}
+
 int usmrec_periodic_segsnr(const int16_t *ref, size_t period, const int16_t *got, size_t n, size_t block,
                            usmrec_segsnr *out) {
   memset(out, 0, sizeof *out);
@@ -116,9 +149,11 @@ int usmrec_periodic_segsnr(const int16_t *ref, size_t period, const int16_t *got
   size_t lag = 0;
   double c = 0;
   double coarse = usmrec_align_snr(rd, pd, gd, 2 * pd, pd - 1, &lag, &c);
-  free(rd);
   free(gd);
-  if (coarse != coarse) return -1; /* NAN: silence */
+  if (coarse != coarse) { /* NAN: silence */
+    free(rd);
+    return -1;
+  }
   /* fine: +-SEG_FINE samples around it, at full rate over one period */
   long best_delay = (long)(lag * SEG_DECIMATE);
   double best_c = -2;
@@ -140,6 +175,15 @@ int usmrec_periodic_segsnr(const int16_t *ref, size_t period, const int16_t *got
         double cc, db = block_snr(ref, period, got + j, block, wrap((long)j + off + d, period), &cc);
         if (cc > bc) bc = cc, best = db, boff = off + d;
       }
+    if (bc < SEG_RELOCK_CORR) { /* lost: the delay jumped by more than a block */
+      double rc;
+      long t = relock(ref, period, rd, pd, got + j, block, &rc);
+      if (rc > bc) {
+        bc = rc;
+        best = block_snr(ref, period, got + j, block, (size_t)t, &rc);
+        boff = t - (long)j;
+      }
+    }
     if (labs(boff - off) > (long)block / 2) out->resyncs++;
     off = boff;
     sum += best;
@@ -148,6 +192,7 @@ int usmrec_periodic_segsnr(const int16_t *ref, size_t period, const int16_t *got
     if (best < USMREC_SEGSNR_LOW_DB) out->low_blocks++;
     out->blocks++;
   }
+  free(rd);
   out->snr_db = sum / out->blocks;
   out->corr = csum / out->blocks;
   return 0;

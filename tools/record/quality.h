@@ -43,7 +43,8 @@ typedef struct usmrec_segsnr {
  * listener would judge it through a jitter buffer: the delay is found once
  * by cross-correlation over a whole period (at 1/8 rate, then refined),
  * then followed block by block (the same delay, or one block more or less,
- * each +-3 samples: jitter buffers drop or insert whole frames); each
+ * each +-3 samples: jitter buffers drop or insert whole frames; a block that
+ * matches none of those, after a bigger skip, is searched for anywhere); each
  * block's SNR is taken after a least-squares gain. Mono samples; @p block
  * e.g. 960 (20 ms at 48 kHz). 0, or -1 when got holds less than two periods
  * or is silent. Cost: O(period^2 / 64 + n x 21). */
