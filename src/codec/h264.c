@@ -10,7 +10,7 @@
  * handed out. */
 #include "codec/h264.h"
 
-#include "codec/video_clock.h"
+#include "codec/video_common.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -26,8 +26,8 @@
 typedef struct h264_enc {
   usm__codec_enc base; /* first: the generic handle */
   ISVCEncoder *enc;    /* NULL until (re)created */
-  unsigned width, height, fps;
-  uint32_t bitrate, max_bitrate;
+  unsigned width, height;
+  usm__video_rate rate; /* fps, bitrate and its range */
   unsigned kf_interval; /* 0: IDR only on request */
   int force_key;
   usm__pts_clock clock; /* 90 kHz presentation time */
@@ -48,20 +48,6 @@ static h264_dec *as_dec(usm__codec_dec *d) { return d && d->ops == &h264_ops ? (
 
 static int dims_ok(unsigned w, unsigned h) {
   return w >= 2 && h >= 2 && w % 2 == 0 && h % 2 == 0 && w <= USM__H264_MAX_WIDTH && h <= USM__H264_MAX_HEIGHT;
-}
-
-static uint32_t clamp_bitrate(const h264_enc *e, uint32_t bps) {
-  if (bps < USM__H264_MIN_BITRATE) bps = USM__H264_MIN_BITRATE;
-  if (bps > e->max_bitrate) bps = e->max_bitrate;
-  return bps;
-}
-
-/* About 0.1 bit per pixel: ~700 kbit/s at 640x360 30 fps, ~2.8 Mbit/s at 720p. */
-static uint32_t default_bitrate(unsigned w, unsigned h, unsigned fps) {
-  uint64_t bps = (uint64_t)w * h * fps / 10u;
-  if (bps < 100000u) bps = 100000u;
-  if (bps > 4000000u) bps = 4000000u;
-  return (uint32_t)bps;
 }
 
 static void enc_close(h264_enc *e) {
@@ -87,10 +73,10 @@ static usm_err enc_open(h264_enc *e) {
   p.iUsageType = CAMERA_VIDEO_REAL_TIME;
   p.iPicWidth = (int)e->width;
   p.iPicHeight = (int)e->height;
-  p.iTargetBitrate = (int)e->bitrate;
-  p.iMaxBitrate = (int)e->max_bitrate;
+  p.iTargetBitrate = (int)e->rate.bitrate;
+  p.iMaxBitrate = (int)e->rate.max_bps;
   p.iRCMode = RC_BITRATE_MODE;
-  p.fMaxFrameRate = (float)e->fps;
+  p.fMaxFrameRate = (float)e->rate.fps;
   p.iTemporalLayerNum = 1;
   p.iSpatialLayerNum = 1;
   p.iComplexityMode = LOW_COMPLEXITY;
@@ -116,9 +102,9 @@ static usm_err enc_open(h264_enc *e) {
   SSpatialLayerConfig *l = &p.sSpatialLayers[0];
   l->iVideoWidth = (int)e->width;
   l->iVideoHeight = (int)e->height;
-  l->fFrameRate = (float)e->fps;
-  l->iSpatialBitrate = (int)e->bitrate;
-  l->iMaxSpatialBitrate = (int)e->max_bitrate;
+  l->fFrameRate = (float)e->rate.fps;
+  l->iSpatialBitrate = (int)e->rate.bitrate;
+  l->iMaxSpatialBitrate = (int)e->rate.max_bps;
   l->uiProfileIdc = PRO_BASELINE;
   l->uiLevelIdc = LEVEL_UNKNOWN; /* OpenH264 picks the level from size and rate */
   l->sSliceArgument.uiSliceMode = SM_SINGLE_SLICE;
@@ -153,12 +139,8 @@ static usm_err enc_create(const usm__codec_params *p, usm__codec_enc **out) {
   e->base.ops = &h264_ops;
   e->width = p->video.width;
   e->height = p->video.height;
-  e->fps = p->video.fps ? p->video.fps : USM__H264_DEFAULT_FPS;
   e->kf_interval = p->video.keyframe_interval;
-  e->max_bitrate = USM__H264_MAX_BITRATE;
-  if (p->video.max_bitrate && p->video.max_bitrate < e->max_bitrate) e->max_bitrate = p->video.max_bitrate;
-  if (e->max_bitrate < USM__H264_MIN_BITRATE) e->max_bitrate = USM__H264_MIN_BITRATE;
-  e->bitrate = clamp_bitrate(e, p->video.bitrate ? p->video.bitrate : default_bitrate(e->width, e->height, e->fps));
+  usm__video_rate_init(&e->rate, p, USM__H264_MIN_BITRATE, USM__H264_MAX_BITRATE, USM__H264_DEFAULT_FPS);
   usm_err r = enc_open(e);
   if (r != USM_OK) {
     free(e);
@@ -185,7 +167,7 @@ static usm_err encode(usm__codec_enc *base, const usm__codec_frame *f, usm__code
     usm_err r = enc_open(e);
     if (r != USM_OK) return r;
   }
-  uint32_t nominal = USM__H264_CLOCK_RATE / e->fps;
+  uint32_t nominal = USM__H264_CLOCK_RATE / e->rate.fps;
   SSourcePicture pic;
   memset(&pic, 0, sizeof pic);
   pic.iColorFormat = videoFormatI420;
@@ -244,9 +226,9 @@ static usm_err encode(usm__codec_enc *base, const usm__codec_frame *f, usm__code
 static usm_err set_bitrate(usm__codec_enc *base, uint32_t bps) {
   h264_enc *e = as_enc(base);
   if (!e || bps == 0) return USM_ERR_INVALID_ARG;
-  e->bitrate = clamp_bitrate(e, bps);
+  e->rate.bitrate = usm__video_rate_clamp(&e->rate, bps);
   if (!e->enc) return USM_OK; /* taken when the encoder is re-created */
-  SBitrateInfo bi = {.iLayer = SPATIAL_LAYER_ALL, .iBitrate = (int)e->bitrate};
+  SBitrateInfo bi = {.iLayer = SPATIAL_LAYER_ALL, .iBitrate = (int)e->rate.bitrate};
   return (*e->enc)->SetOption(e->enc, ENCODER_OPTION_BITRATE, &bi) == cmResultSuccess ? USM_OK : USM_ERR_INTERNAL;
 }
 
@@ -260,7 +242,7 @@ static usm_err request_keyframe(usm__codec_enc *base) {
 usm_err usm__h264_encoder_bitrate(usm__codec_enc *base, uint32_t *bps) {
   h264_enc *e = as_enc(base);
   if (!e || !bps) return USM_ERR_INVALID_ARG;
-  *bps = e->bitrate;
+  *bps = e->rate.bitrate;
   return USM_OK;
 }
 

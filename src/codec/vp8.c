@@ -6,7 +6,7 @@
  * until a keyframe, so a corrupt picture is never handed out. */
 #include "codec/vp8.h"
 
-#include "codec/video_clock.h"
+#include "codec/video_common.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +41,8 @@ typedef struct vp8_enc {
   vpx_codec_ctx_t ctx;
   vpx_codec_enc_cfg_t cfg;
   int live;            /* ctx is initialised */
-  unsigned width, height, fps;
-  uint32_t bitrate, max_bitrate;
+  unsigned width, height;
+  usm__video_rate rate; /* fps, bitrate and its range */
   unsigned kf_interval; /* 0: keyframes only on request */
   unsigned since_key;   /* frames encoded since the last keyframe */
   int force_key;
@@ -74,20 +74,6 @@ static usm_err map_vpx(vpx_codec_err_t err) {
   }
 }
 
-static uint32_t clamp_bitrate(const vp8_enc *e, uint32_t bps) {
-  if (bps < USM__VP8_MIN_BITRATE) bps = USM__VP8_MIN_BITRATE;
-  if (bps > e->max_bitrate) bps = e->max_bitrate;
-  return bps;
-}
-
-/* About 0.1 bit per pixel: ~700 kbit/s at 640x360 30 fps, ~2.8 Mbit/s at 720p. */
-static uint32_t default_bitrate(unsigned w, unsigned h, unsigned fps) {
-  uint64_t bps = (uint64_t)w * h * fps / 10u;
-  if (bps < 100000u) bps = 100000u;
-  if (bps > 4000000u) bps = 4000000u;
-  return (uint32_t)bps;
-}
-
 static void enc_close(vp8_enc *e) {
   if (e->live) vpx_codec_destroy(&e->ctx);
   e->live = 0;
@@ -107,7 +93,7 @@ static usm_err enc_open(vp8_enc *e) {
   c->g_lag_in_frames = 0;                          /* no lookahead: every frame out at once */
   c->g_error_resilient = VPX_ERROR_RESILIENT_DEFAULT; /* no cross-frame entropy state to lose */
   c->rc_end_usage = VPX_CBR;
-  c->rc_target_bitrate = (e->bitrate + 500u) / 1000u;
+  c->rc_target_bitrate = (e->rate.bitrate + 500u) / 1000u;
   c->rc_min_quantizer = VP8_MIN_Q;
   c->rc_max_quantizer = VP8_MAX_Q;
   c->rc_undershoot_pct = 100;
@@ -129,7 +115,7 @@ static usm_err enc_open(vp8_enc *e) {
   e->live = 1;
   /* Keyframes are capped at this % of an average frame so one does not
    * flood the path: half the optimal buffer, as WebRTC computes it. */
-  unsigned intra_pct = VP8_BUF_OPTIMAL_MS / 2u * e->fps / 10u;
+  unsigned intra_pct = VP8_BUF_OPTIMAL_MS / 2u * e->rate.fps / 10u;
   if (intra_pct < 300u) intra_pct = 300u;
   int ok = vpx_codec_control(&e->ctx, VP8E_SET_CPUUSED, VP8_CPU_USED) == VPX_CODEC_OK &&
            vpx_codec_control(&e->ctx, VP8E_SET_STATIC_THRESHOLD, 1u) == VPX_CODEC_OK &&
@@ -163,12 +149,8 @@ static usm_err enc_create(const usm__codec_params *p, usm__codec_enc **out) {
   e->base.ops = &vp8_ops;
   e->width = p->video.width;
   e->height = p->video.height;
-  e->fps = p->video.fps ? p->video.fps : USM__VP8_DEFAULT_FPS;
   e->kf_interval = p->video.keyframe_interval;
-  e->max_bitrate = USM__VP8_MAX_BITRATE;
-  if (p->video.max_bitrate && p->video.max_bitrate < e->max_bitrate) e->max_bitrate = p->video.max_bitrate;
-  if (e->max_bitrate < USM__VP8_MIN_BITRATE) e->max_bitrate = USM__VP8_MIN_BITRATE;
-  e->bitrate = clamp_bitrate(e, p->video.bitrate ? p->video.bitrate : default_bitrate(e->width, e->height, e->fps));
+  usm__video_rate_init(&e->rate, p, USM__VP8_MIN_BITRATE, USM__VP8_MAX_BITRATE, USM__VP8_DEFAULT_FPS);
   usm_err r = enc_open(e);
   if (r != USM_OK) {
     free(e);
@@ -201,7 +183,7 @@ static usm_err encode(usm__codec_enc *base, const usm__codec_frame *f, usm__code
     img.planes[i] = v->plane[i]; /* libvpx only reads the input */
     img.stride[i] = v->stride[i];
   }
-  uint32_t nominal = USM__VP8_CLOCK_RATE / e->fps;
+  uint32_t nominal = USM__VP8_CLOCK_RATE / e->rate.fps;
   vpx_enc_frame_flags_t flags = 0;
   if (e->force_key || (e->kf_interval && e->since_key >= e->kf_interval)) flags |= VPX_EFLAG_FORCE_KF;
   vpx_codec_err_t err =
@@ -236,9 +218,9 @@ static usm_err encode(usm__codec_enc *base, const usm__codec_frame *f, usm__code
 static usm_err set_bitrate(usm__codec_enc *base, uint32_t bps) {
   vp8_enc *e = as_enc(base);
   if (!e || bps == 0) return USM_ERR_INVALID_ARG;
-  e->bitrate = clamp_bitrate(e, bps);
+  e->rate.bitrate = usm__video_rate_clamp(&e->rate, bps);
   if (!e->live) return USM_OK; /* taken when the encoder is re-created */
-  e->cfg.rc_target_bitrate = (e->bitrate + 500u) / 1000u;
+  e->cfg.rc_target_bitrate = (e->rate.bitrate + 500u) / 1000u;
   return vpx_codec_enc_config_set(&e->ctx, &e->cfg) == VPX_CODEC_OK ? USM_OK : USM_ERR_INTERNAL;
 }
 
@@ -252,7 +234,7 @@ static usm_err request_keyframe(usm__codec_enc *base) {
 usm_err usm__vp8_encoder_bitrate(usm__codec_enc *base, uint32_t *bps) {
   vp8_enc *e = as_enc(base);
   if (!e || !bps) return USM_ERR_INVALID_ARG;
-  *bps = e->bitrate;
+  *bps = e->rate.bitrate;
   return USM_OK;
 }
 
