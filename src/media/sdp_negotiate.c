@@ -4,12 +4,12 @@
  * the SDP in hand. See docs/media-sdp.md for the rules. */
 #include "media/sdp_negotiate.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/reason.h"
 #include "core/strbuf.h"
 
 /* Payload types we put in our offers. */
@@ -18,17 +18,6 @@ enum { PT_OPUS = 111, PT_TEL = 126, PT_VP8 = 96, PT_H264 = 102 };
 #define OPUS_FMTP "minptime=10;useinbandfec=1"
 #define H264_PLI "42e01f"
 #define TEL_FMTP "0-15"
-
-__attribute__((format(printf, 4, 5))) static usm_err nfail(char *err, size_t errlen, usm_err e,
-                                                           const char *fmt, ...) {
-  if (err && errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return e;
-}
 
 /* ---- small helpers on the model ---- */
 
@@ -268,44 +257,44 @@ static int safe_text(const char *s) {
 }
 
 static usm_err check_local(const usm__sdp_local *l, char *err, size_t errlen) {
-  if (!l) return nfail(err, errlen, USM_ERR_INVALID_ARG, "no local capabilities");
+  if (!l) return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "no local capabilities");
   if (!safe_token(l->ice_ufrag) || !safe_token(l->ice_pwd))
-    return nfail(err, errlen, USM_ERR_INVALID_ARG, "bad or missing ICE ufrag/pwd");
+    return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "bad or missing ICE ufrag/pwd");
   if (!l->fp_alg != !l->fp_value || (l->fp_alg && (!safe_token(l->fp_alg) || !safe_token(l->fp_value))))
-    return nfail(err, errlen, USM_ERR_INVALID_ARG, "bad fingerprint");
+    return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "bad fingerprint");
   if (!l->fp_alg && !l->n_crypto)
-    return nfail(err, errlen, USM_ERR_INVALID_ARG, "neither a fingerprint nor SDES crypto");
-  if (l->cname && !safe_token(l->cname)) return nfail(err, errlen, USM_ERR_INVALID_ARG, "bad cname");
+    return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "neither a fingerprint nor SDES crypto");
+  if (l->cname && !safe_token(l->cname)) return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "bad cname");
   if (l->setup == USM__SDP_SETUP_HOLDCONN || (unsigned)l->setup > USM__SDP_SETUP_HOLDCONN)
-    return nfail(err, errlen, USM_ERR_INVALID_ARG, "bad setup role");
+    return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "bad setup role");
   if (l->n_media == 0 || l->n_media > USM__SDP_LOCAL_MAX_MEDIA)
-    return nfail(err, errlen, USM_ERR_INVALID_ARG, "need 1..3 media");
+    return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "need 1..3 media");
   unsigned seen = 0;
   int wants_video = 0;
   for (size_t i = 0; i < l->n_media; i++) {
     const usm__sdp_local_media *m = &l->media[i];
     if ((unsigned)m->kind > USM__SDP_KIND_SLIDES || (seen & (1u << m->kind)))
-      return nfail(err, errlen, USM_ERR_INVALID_ARG, "bad or repeated media kind");
+      return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "bad or repeated media kind");
     if (m->dir < USM__SDP_DIR_SENDRECV || m->dir > USM__SDP_DIR_INACTIVE)
-      return nfail(err, errlen, USM_ERR_INVALID_ARG, "bad media direction");
+      return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "bad media direction");
     seen |= 1u << m->kind;
     wants_video |= m->kind != USM__SDP_KIND_AUDIO;
   }
   if (l->n_video_codecs > USM__SDP_MAX_VIDEO_CODECS || (wants_video && !l->n_video_codecs))
-    return nfail(err, errlen, USM_ERR_INVALID_ARG, "need 1..2 video codecs");
+    return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "need 1..2 video codecs");
   for (size_t i = 0; i < l->n_video_codecs; i++) {
     usm__sdp_codec_id id = l->video_codecs[i];
     if ((id != USM__SDP_CODEC_VP8 && id != USM__SDP_CODEC_H264) || (i && l->video_codecs[0] == id))
-      return nfail(err, errlen, USM_ERR_INVALID_ARG, "bad video codec list");
+      return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "bad video codec list");
   }
   if ((l->n_candidates && !l->candidates) || (l->n_crypto && !l->crypto) ||
       l->n_candidates > USM__SDP_MAX_CANDIDATES || l->n_crypto > USM__SDP_MAX_CRYPTO)
-    return nfail(err, errlen, USM_ERR_INVALID_ARG, "bad candidate or crypto list");
+    return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "bad candidate or crypto list");
   for (size_t i = 0; i < l->n_candidates; i++)
     if (!safe_text(l->candidates[i]) || strncmp(l->candidates[i], "candidate:", 10) != 0)
-      return nfail(err, errlen, USM_ERR_INVALID_ARG, "bad candidate %zu", i);
+      return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "bad candidate %zu", i);
   for (size_t i = 0; i < l->n_crypto; i++)
-    if (!safe_text(l->crypto[i])) return nfail(err, errlen, USM_ERR_INVALID_ARG, "bad crypto %zu", i);
+    if (!safe_text(l->crypto[i])) return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "bad crypto %zu", i);
   return USM_OK;
 }
 
@@ -372,16 +361,16 @@ static void write_codec(usm_strbuf *b, usm__sdp_codec_id id, int pt, const char 
 static usm_err self_parse(const char *text, size_t len, usm__sdp_session **out, char *err, size_t errlen) {
   char why[128];
   usm_err e = usm__sdp_parse(text, len, out, why, sizeof why);
-  if (e == USM_ERR_NO_MEMORY) return nfail(err, errlen, e, "out of memory");
-  if (e != USM_OK) return nfail(err, errlen, USM_ERR_INVALID_ARG, "our SDP does not parse: %s", why);
+  if (e == USM_ERR_NO_MEMORY) return usm__fail_why(err, errlen, e, "out of memory");
+  if (e != USM_OK) return usm__fail_why(err, errlen, USM_ERR_INVALID_ARG, "our SDP does not parse: %s", why);
   return USM_OK;
 }
 
 static usm_err finish_text(usm_strbuf *b, char **out, char *err, size_t errlen) {
-  if (!b->data) return nfail(err, errlen, USM_ERR_NO_MEMORY, "out of memory");
+  if (!b->data) return usm__fail_why(err, errlen, USM_ERR_NO_MEMORY, "out of memory");
   if (b->len > USM__SDP_MAX_BYTES) {
     usm__strbuf_free(b);
-    return nfail(err, errlen, USM_ERR_LIMIT, "SDP larger than %u bytes", USM__SDP_MAX_BYTES);
+    return usm__fail_why(err, errlen, USM_ERR_LIMIT, "SDP larger than %u bytes", USM__SDP_MAX_BYTES);
   }
   *out = b->data;
   return USM_OK;
@@ -483,9 +472,9 @@ static usm_err read_media(usm__sdp_result *r, size_t i, const size_t *bmem, size
   res->kind = kind_of(lm);
   res->mid = lm->mid;
   if (strcmp(lm->type, rm->type) != 0)
-    return nfail(err, errlen, USM_ERR_SDP, "m-line %zu: answer has %s, offer had %s", i, rm->type, lm->type);
+    return usm__fail_why(err, errlen, USM_ERR_SDP, "m-line %zu: answer has %s, offer had %s", i, rm->type, lm->type);
   if (lm->mid && rm->mid && strcmp(lm->mid, rm->mid) != 0)
-    return nfail(err, errlen, USM_ERR_SDP, "m-line %zu: answer mid %s, offer mid %s", i, rm->mid, lm->mid);
+    return usm__fail_why(err, errlen, USM_ERR_SDP, "m-line %zu: answer mid %s, offer mid %s", i, rm->mid, lm->mid);
   res->bundled = rm->mid && in_list(bmem, nb, i);
   if (rm->port == 0 && !(res->bundled && has_attr_flag(rm, "bundle-only"))) {
     res->rejected = 1;
@@ -516,7 +505,7 @@ static usm_err read_media(usm__sdp_result *r, size_t i, const size_t *bmem, size
       res->rtcp_fb = fb_bits(rm, rk->pt) & fb_bits(lm, lk->pt);
     }
   }
-  if (!res->codec) return nfail(err, errlen, USM_ERR_SDP, "m-line %zu (%s): no common codec", i, rm->type);
+  if (!res->codec) return usm__fail_why(err, errlen, USM_ERR_SDP, "m-line %zu (%s): no common codec", i, rm->type);
   res->dir = combine_dir(eff_dir(ls, lm), eff_dir(rs, rm));
   res->rtcp_mux = lm->rtcp_mux && rm->rtcp_mux;
   fill_remote_info(res, rm);
@@ -530,7 +519,7 @@ static usm_err read_media(usm__sdp_result *r, size_t i, const size_t *bmem, size
     const usm__sdp_media *lt = ls->media[t];
     usm__sdp_setup offered = lt->c.setup ? lt->c.setup : ls->c.setup;
     if (!dtls_client_from_answer(offered, tr->remote_setup, &tr->dtls_client))
-      return nfail(err, errlen, USM_ERR_SDP, "m-line %zu: a=setup:%s does not answer a=setup:%s", i,
+      return usm__fail_why(err, errlen, USM_ERR_SDP, "m-line %zu: a=setup:%s does not answer a=setup:%s", i,
                    usm__sdp_setup_str(tr->remote_setup), usm__sdp_setup_str(offered));
     return USM_OK;
   }
@@ -547,7 +536,7 @@ static usm_err read_media(usm__sdp_result *r, size_t i, const size_t *bmem, size
       }
     }
   }
-  return nfail(err, errlen, USM_ERR_SDP, "m-line %zu: no DTLS fingerprint and no matching a=crypto", i);
+  return usm__fail_why(err, errlen, USM_ERR_SDP, "m-line %zu: no DTLS fingerprint and no matching a=crypto", i);
 }
 
 usm_err usm__sdp_read_answer(const char *offer, size_t offer_len, const char *answer,
@@ -556,7 +545,7 @@ usm_err usm__sdp_read_answer(const char *offer, size_t offer_len, const char *an
   if (!out || !offer || !answer) return USM_ERR_INVALID_ARG;
   *out = NULL;
   usm__sdp_result *r = result_new();
-  if (!r) return nfail(err, errlen, USM_ERR_NO_MEMORY, "out of memory");
+  if (!r) return usm__fail_why(err, errlen, USM_ERR_NO_MEMORY, "out of memory");
   usm_err e = self_parse(offer, offer_len, &r->local, err, errlen);
   if (e == USM_OK) e = usm__sdp_parse(answer, answer_len, &r->remote, err, errlen);
   if (e != USM_OK) {
@@ -565,7 +554,7 @@ usm_err usm__sdp_read_answer(const char *offer, size_t offer_len, const char *an
   }
   const usm__sdp_session *ls = r->local, *rs = r->remote;
   if (ls->n_media != rs->n_media) {
-    e = nfail(err, errlen, USM_ERR_SDP, "answer has %zu m-lines, offer had %zu", rs->n_media, ls->n_media);
+    e = usm__fail_why(err, errlen, USM_ERR_SDP, "answer has %zu m-lines, offer had %zu", rs->n_media, ls->n_media);
     usm__sdp_result_free(r);
     return e;
   }
@@ -573,7 +562,7 @@ usm_err usm__sdp_read_answer(const char *offer, size_t offer_len, const char *an
   r->bundle = usm__sdp_group_find(rs, "BUNDLE");
   if (bundle_members(rs, r->bundle, bmem, &nb) != 0) {
     usm__sdp_result_free(r);
-    return nfail(err, errlen, USM_ERR_SDP, "a=group:BUNDLE names an unknown mid");
+    return usm__fail_why(err, errlen, USM_ERR_SDP, "a=group:BUNDLE names an unknown mid");
   }
   if (nb) r->bundle_tag = (int)bmem[0];
   size_t accepted = 0;
@@ -583,8 +572,8 @@ usm_err usm__sdp_read_answer(const char *offer, size_t offer_len, const char *an
     accepted += e == USM_OK && !r->media[i].rejected;
   }
   if (e == USM_OK && r->bundle_tag >= 0 && r->media[r->bundle_tag].rejected)
-    e = nfail(err, errlen, USM_ERR_SDP, "the BUNDLE tag m-line is rejected");
-  if (e == USM_OK && !accepted) e = nfail(err, errlen, USM_ERR_SDP, "every m-line was rejected");
+    e = usm__fail_why(err, errlen, USM_ERR_SDP, "the BUNDLE tag m-line is rejected");
+  if (e == USM_OK && !accepted) e = usm__fail_why(err, errlen, USM_ERR_SDP, "every m-line was rejected");
   if (e != USM_OK) {
     usm__sdp_result_free(r);
     return e;
@@ -688,7 +677,7 @@ usm_err usm__sdp_answer_offer(const usm__sdp_local *l, const char *offer, size_t
   usm_err e = check_local(l, err, errlen);
   if (e != USM_OK) return e;
   usm__sdp_result *r = result_new();
-  if (!r) return nfail(err, errlen, USM_ERR_NO_MEMORY, "out of memory");
+  if (!r) return usm__fail_why(err, errlen, USM_ERR_NO_MEMORY, "out of memory");
   if ((e = usm__sdp_parse(offer, offer_len, &r->remote, err, errlen)) != USM_OK) {
     usm__sdp_result_free(r);
     return e;
@@ -698,7 +687,7 @@ usm_err usm__sdp_answer_offer(const usm__sdp_local *l, const char *offer, size_t
   r->bundle = usm__sdp_group_find(rs, "BUNDLE");
   if (bundle_members(rs, r->bundle, bmem, &nb) != 0) {
     usm__sdp_result_free(r);
-    return nfail(err, errlen, USM_ERR_SDP, "a=group:BUNDLE names an unknown mid");
+    return usm__fail_why(err, errlen, USM_ERR_SDP, "a=group:BUNDLE names an unknown mid");
   }
   plan plans[USM__SDP_MAX_MEDIA];
   unsigned used = 0;
@@ -709,7 +698,7 @@ usm_err usm__sdp_answer_offer(const usm__sdp_local *l, const char *offer, size_t
   }
   if (!accepted) {
     usm__sdp_result_free(r);
-    return nfail(err, errlen, USM_ERR_SDP, "no usable m-line (no common codec or security)");
+    return usm__fail_why(err, errlen, USM_ERR_SDP, "no usable m-line (no common codec or security)");
   }
   /* the bundle: accepted members in the offer's order; the first is the tag */
   usm_strbuf b;

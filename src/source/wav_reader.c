@@ -2,10 +2,11 @@
 #include "source/wav_reader.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/reason.h"
 
 struct usm__wav_reader {
   FILE *f;
@@ -27,57 +28,45 @@ static uint32_t le32(const uint8_t *p) {
 }
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 
-static usm_err fail(char *why, size_t why_size, usm_err e, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static usm_err fail(char *why, size_t why_size, usm_err e, const char *fmt, ...) {
-  if (why && why_size) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_size, fmt, ap);
-    va_end(ap);
-  }
-  return e;
-}
-
 /* Checks the fmt chunk's body (n bytes). */
 static usm_err check_fmt(const uint8_t *b, size_t n, unsigned *channels, char *why, size_t ws) {
-  if (n < 16) return fail(why, ws, USM_ERR_MALFORMED, "WAV fmt chunk of %zu bytes (< 16)", n);
+  if (n < 16) return usm__fail_why(why, ws, USM_ERR_MALFORMED, "WAV fmt chunk of %zu bytes (< 16)", n);
   unsigned tag = le16(b), ch = le16(b + 2), bits = le16(b + 14), align = le16(b + 12);
   uint32_t rate = le32(b + 4), byte_rate = le32(b + 8);
   if (tag == WAV_FORMAT_EXTENSIBLE) {
     if (n < 40 || le16(b + 16) < 22)
-      return fail(why, ws, USM_ERR_MALFORMED, "WAV extensible fmt chunk too short");
+      return usm__fail_why(why, ws, USM_ERR_MALFORMED, "WAV extensible fmt chunk too short");
     if (memcmp(b + 24, pcm_guid, 16) != 0)
-      return fail(why, ws, USM_ERR_INVALID_ARG, "WAV extensible subformat is not PCM (float or compressed?)");
+      return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "WAV extensible subformat is not PCM (float or compressed?)");
   } else if (tag != WAV_FORMAT_PCM) {
-    return fail(why, ws, USM_ERR_INVALID_ARG, "WAV format tag %u is not PCM (1)", tag);
+    return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "WAV format tag %u is not PCM (1)", tag);
   }
-  if (bits != 16) return fail(why, ws, USM_ERR_INVALID_ARG, "WAV has %u-bit samples; only 16-bit PCM", bits);
-  if (rate != 48000) return fail(why, ws, USM_ERR_INVALID_ARG, "WAV rate %lu Hz; only 48000 Hz", (unsigned long)rate);
-  if (ch != 1 && ch != 2) return fail(why, ws, USM_ERR_INVALID_ARG, "WAV has %u channels; only 1 or 2", ch);
+  if (bits != 16) return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "WAV has %u-bit samples; only 16-bit PCM", bits);
+  if (rate != 48000) return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "WAV rate %lu Hz; only 48000 Hz", (unsigned long)rate);
+  if (ch != 1 && ch != 2) return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "WAV has %u channels; only 1 or 2", ch);
   if (align != ch * 2u || byte_rate != rate * align)
-    return fail(why, ws, USM_ERR_MALFORMED, "WAV fmt block align / byte rate inconsistent");
+    return usm__fail_why(why, ws, USM_ERR_MALFORMED, "WAV fmt block align / byte rate inconsistent");
   *channels = ch;
   return USM_OK;
 }
 
 usm_err usm__wav_open_why(const char *path, usm__wav_reader **out, char *why, size_t ws) {
   if (why && ws) why[0] = '\0';
-  if (!out) return fail(why, ws, USM_ERR_INVALID_ARG, "no output");
+  if (!out) return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "no output");
   *out = NULL;
-  if (!path || !*path) return fail(why, ws, USM_ERR_INVALID_ARG, "no path");
+  if (!path || !*path) return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "no path");
   FILE *f = fopen(path, "rb");
-  if (!f) return fail(why, ws, USM_ERR_NOT_FOUND, "cannot open %s: %s", path, strerror(errno));
+  if (!f) return usm__fail_why(why, ws, USM_ERR_NOT_FOUND, "cannot open %s: %s", path, strerror(errno));
   usm_err e = USM_OK;
   long file_len = -1;
   if (fseek(f, 0, SEEK_END) == 0) file_len = ftell(f);
   if (file_len < 0 || fseek(f, 0, SEEK_SET) != 0) {
-    e = fail(why, ws, USM_ERR_NOT_FOUND, "%s is not a seekable file", path);
+    e = usm__fail_why(why, ws, USM_ERR_NOT_FOUND, "%s is not a seekable file", path);
     goto out;
   }
   uint8_t h[12];
   if (fread(h, 1, 12, f) != 12 || memcmp(h, "RIFF", 4) != 0 || memcmp(h + 8, "WAVE", 4) != 0) {
-    e = fail(why, ws, USM_ERR_MALFORMED, "%s is not a RIFF/WAVE file", path);
+    e = usm__fail_why(why, ws, USM_ERR_MALFORMED, "%s is not a RIFF/WAVE file", path);
     goto out;
   }
   unsigned channels = 0;
@@ -85,11 +74,11 @@ usm_err usm__wav_open_why(const char *path, usm__wav_reader **out, char *why, si
   for (unsigned i = 0;; i++) {
     uint8_t c[8];
     if (i >= USM__WAV_MAX_CHUNKS) {
-      e = fail(why, ws, USM_ERR_MALFORMED, "WAV: no data chunk within %u chunks", USM__WAV_MAX_CHUNKS);
+      e = usm__fail_why(why, ws, USM_ERR_MALFORMED, "WAV: no data chunk within %u chunks", USM__WAV_MAX_CHUNKS);
       goto out;
     }
     if (fseek(f, at, SEEK_SET) != 0 || fread(c, 1, 8, f) != 8) {
-      e = fail(why, ws, USM_ERR_MALFORMED, "WAV: %s", channels ? "no data chunk" : "no fmt chunk");
+      e = usm__fail_why(why, ws, USM_ERR_MALFORMED, "WAV: %s", channels ? "no data chunk" : "no fmt chunk");
       goto out;
     }
     uint32_t size = le32(c + 4);
@@ -98,22 +87,22 @@ usm_err usm__wav_open_why(const char *path, usm__wav_reader **out, char *why, si
     if (memcmp(c, "fmt ", 4) == 0) {
       uint8_t b[40];
       if (channels) {
-        e = fail(why, ws, USM_ERR_MALFORMED, "WAV: two fmt chunks");
+        e = usm__fail_why(why, ws, USM_ERR_MALFORMED, "WAV: two fmt chunks");
         goto out;
       }
       if (size > left || size > 1024) {
-        e = fail(why, ws, USM_ERR_MALFORMED, "WAV: fmt chunk of %lu bytes", (unsigned long)size);
+        e = usm__fail_why(why, ws, USM_ERR_MALFORMED, "WAV: fmt chunk of %lu bytes", (unsigned long)size);
         goto out;
       }
       size_t n = size < sizeof b ? size : sizeof b;
       if (fread(b, 1, n, f) != n) {
-        e = fail(why, ws, USM_ERR_MALFORMED, "WAV: truncated fmt chunk");
+        e = usm__fail_why(why, ws, USM_ERR_MALFORMED, "WAV: truncated fmt chunk");
         goto out;
       }
       if ((e = check_fmt(b, n, &channels, why, ws)) != USM_OK) goto out;
     } else if (memcmp(c, "data", 4) == 0) {
       if (!channels) {
-        e = fail(why, ws, USM_ERR_MALFORMED, "WAV: data chunk before fmt");
+        e = usm__fail_why(why, ws, USM_ERR_MALFORMED, "WAV: data chunk before fmt");
         goto out;
       }
       /* Streaming writers leave the size at 0 or 0xFFFFFFFF, and a file may
@@ -121,7 +110,7 @@ usm_err usm__wav_open_why(const char *path, usm__wav_reader **out, char *why, si
       uint64_t n = (size == 0 || size == 0xFFFFFFFFu || size > left) ? left : size;
       usm__wav_reader *r = calloc(1, sizeof *r);
       if (!r) {
-        e = fail(why, ws, USM_ERR_NO_MEMORY, "out of memory");
+        e = usm__fail_why(why, ws, USM_ERR_NO_MEMORY, "out of memory");
         goto out;
       }
       r->f = f;
@@ -134,7 +123,7 @@ usm_err usm__wav_open_why(const char *path, usm__wav_reader **out, char *why, si
     /* Any other chunk is skipped, padded to an even size. */
     uint64_t skip = (uint64_t)size + (size & 1u);
     if (skip > left) {
-      e = fail(why, ws, USM_ERR_MALFORMED, "WAV: chunk of %lu bytes beyond the end of the file", (unsigned long)size);
+      e = usm__fail_why(why, ws, USM_ERR_MALFORMED, "WAV: chunk of %lu bytes beyond the end of the file", (unsigned long)size);
       goto out;
     }
     at = body + (long)skip;

@@ -2,12 +2,12 @@
 #include "source/y4m_reader.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/decimal.h"
+#include "core/reason.h"
 
 struct usm__y4m_reader {
   FILE *f;
@@ -16,18 +16,6 @@ struct usm__y4m_reader {
   uint8_t *buf;    /* one frame: Y then U then V, packed */
   size_t frame_bytes;
 };
-
-static usm_err fail(char *why, size_t why_size, usm_err e, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static usm_err fail(char *why, size_t why_size, usm_err e, const char *fmt, ...) {
-  if (why && why_size) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_size, fmt, ap);
-    va_end(ap);
-  }
-  return e;
-}
 
 /* Reads one line (without its '\n') of at most max bytes into buf (max + 1
  * bytes). 1 ok, 0 clean EOF before any byte, -1 too long or EOF mid-line. */
@@ -67,11 +55,11 @@ static usm_err parse_header(usm__y4m_reader *r, const char *s, size_t len, char 
     size_t tn = j - i - 1;
     switch (s[i]) {
     case 'W':
-      if (!number(t, tn, 100000, &r->w)) return fail(why, ws, USM_ERR_MALFORMED, "Y4M: bad W");
+      if (!number(t, tn, 100000, &r->w)) return usm__fail_why(why, ws, USM_ERR_MALFORMED, "Y4M: bad W");
       have_w = 1;
       break;
     case 'H':
-      if (!number(t, tn, 100000, &r->h)) return fail(why, ws, USM_ERR_MALFORMED, "Y4M: bad H");
+      if (!number(t, tn, 100000, &r->h)) return usm__fail_why(why, ws, USM_ERR_MALFORMED, "Y4M: bad H");
       have_h = 1;
       break;
     case 'F': {
@@ -79,14 +67,14 @@ static usm_err parse_header(usm__y4m_reader *r, const char *s, size_t len, char 
       if (!colon || !number(t, (size_t)(colon - t), 1000000, &r->fps_num) ||
           !number(colon + 1, tn - (size_t)(colon - t) - 1, 1000000, &r->fps_den) || r->fps_num == 0 ||
           r->fps_den == 0)
-        return fail(why, ws, USM_ERR_MALFORMED, "Y4M: bad F");
+        return usm__fail_why(why, ws, USM_ERR_MALFORMED, "Y4M: bad F");
       have_f = 1;
       break;
     }
     case 'C':
       if (!((tn == 3 && memcmp(t, "420", 3) == 0) || (tn == 7 && memcmp(t, "420jpeg", 7) == 0) ||
             (tn == 11 && memcmp(t, "420paligned", 11) == 0) || (tn == 8 && memcmp(t, "420mpeg2", 8) == 0)))
-        return fail(why, ws, USM_ERR_INVALID_ARG, "Y4M: colour space C%.*s; only 4:2:0 (C420*)",
+        return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "Y4M: colour space C%.*s; only 4:2:0 (C420*)",
                     (int)(tn > 16 ? 16 : tn), t);
       break;
     case 'I': /* interlacing, aspect, extensions: the samples are the same */
@@ -94,32 +82,32 @@ static usm_err parse_header(usm__y4m_reader *r, const char *s, size_t len, char 
     case 'X':
       break;
     default:
-      return fail(why, ws, USM_ERR_MALFORMED, "Y4M: unknown header tag '%c'", s[i]);
+      return usm__fail_why(why, ws, USM_ERR_MALFORMED, "Y4M: unknown header tag '%c'", s[i]);
     }
     i = j;
   }
-  if (!have_w || !have_h || !have_f) return fail(why, ws, USM_ERR_MALFORMED, "Y4M: W, H and F are required");
+  if (!have_w || !have_h || !have_f) return usm__fail_why(why, ws, USM_ERR_MALFORMED, "Y4M: W, H and F are required");
   if (r->w < USM__Y4M_MIN_SIZE || r->h < USM__Y4M_MIN_SIZE || r->w > USM__Y4M_MAX_WIDTH ||
       r->h > USM__Y4M_MAX_HEIGHT || (r->w & 1u) || (r->h & 1u))
-    return fail(why, ws, USM_ERR_INVALID_ARG, "Y4M: size %ux%u; only even sizes within %ux%u..%ux%u", r->w,
+    return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "Y4M: size %ux%u; only even sizes within %ux%u..%ux%u", r->w,
                 r->h, USM__Y4M_MIN_SIZE, USM__Y4M_MIN_SIZE, USM__Y4M_MAX_WIDTH, USM__Y4M_MAX_HEIGHT);
   /* 1 <= num/den <= 120, without overflow (both are <= 10^6). */
   if ((uint64_t)r->fps_num < r->fps_den || (uint64_t)r->fps_num > (uint64_t)r->fps_den * USM__Y4M_MAX_FPS)
-    return fail(why, ws, USM_ERR_INVALID_ARG, "Y4M: frame rate %u:%u; only 1..%u fps", r->fps_num, r->fps_den,
+    return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "Y4M: frame rate %u:%u; only 1..%u fps", r->fps_num, r->fps_den,
                 USM__Y4M_MAX_FPS);
   return USM_OK;
 }
 
 usm_err usm__y4m_open_why(const char *path, usm__y4m_reader **out, char *why, size_t ws) {
   if (why && ws) why[0] = '\0';
-  if (!out) return fail(why, ws, USM_ERR_INVALID_ARG, "no output");
+  if (!out) return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "no output");
   *out = NULL;
-  if (!path || !*path) return fail(why, ws, USM_ERR_INVALID_ARG, "no path");
+  if (!path || !*path) return usm__fail_why(why, ws, USM_ERR_INVALID_ARG, "no path");
   usm__y4m_reader *r = calloc(1, sizeof *r);
-  if (!r) return fail(why, ws, USM_ERR_NO_MEMORY, "out of memory");
+  if (!r) return usm__fail_why(why, ws, USM_ERR_NO_MEMORY, "out of memory");
   r->f = fopen(path, "rb");
   if (!r->f) {
-    usm_err e = fail(why, ws, USM_ERR_NOT_FOUND, "cannot open %s: %s", path, strerror(errno));
+    usm_err e = usm__fail_why(why, ws, USM_ERR_NOT_FOUND, "cannot open %s: %s", path, strerror(errno));
     free(r);
     return e;
   }
@@ -128,20 +116,20 @@ usm_err usm__y4m_open_why(const char *path, usm__y4m_reader **out, char *why, si
   usm_err e = USM_OK;
   if (read_line(r->f, line, sizeof line, &len) != 1 || len < 9 || memcmp(line, "YUV4MPEG2", 9) != 0 ||
       (len > 9 && line[9] != ' ')) {
-    e = fail(why, ws, USM_ERR_MALFORMED, "%s is not a YUV4MPEG2 file (or its header exceeds %u bytes)", path,
+    e = usm__fail_why(why, ws, USM_ERR_MALFORMED, "%s is not a YUV4MPEG2 file (or its header exceeds %u bytes)", path,
              USM__Y4M_MAX_HEADER);
     goto bad;
   }
   if ((e = parse_header(r, line + 9, len - 9, why, ws)) != USM_OK) goto bad;
   r->data_start = ftell(r->f);
   if (r->data_start < 0) {
-    e = fail(why, ws, USM_ERR_NOT_FOUND, "%s is not a seekable file", path);
+    e = usm__fail_why(why, ws, USM_ERR_NOT_FOUND, "%s is not a seekable file", path);
     goto bad;
   }
   r->frame_bytes = (size_t)r->w * r->h * 3 / 2;
   r->buf = malloc(r->frame_bytes);
   if (!r->buf) {
-    e = fail(why, ws, USM_ERR_NO_MEMORY, "out of memory");
+    e = usm__fail_why(why, ws, USM_ERR_NO_MEMORY, "out of memory");
     goto bad;
   }
   *out = r;
